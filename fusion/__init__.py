@@ -1,0 +1,1 @@
+"""RFN-Nest infrared/visible image fusion (Li, Wu, Kittler). Imports neither ``trackers`` nor ``rgbt_track``."""

@@ -1,0 +1,42 @@
+"""Write files so that a reader never sees a half-written one.
+
+Everything is written to a temporary file in the destination folder and moved into place with
+``os.replace`` (atomic on POSIX) only once it is complete; on any error the temporary file is
+removed and the destination is left as it was.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import torch
+
+
+@contextlib.contextmanager
+def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``dest``; move it onto ``dest`` when the block succeeds.
+
+    ``suffix`` defaults to ``dest``'s own suffix so that writers that look at the extension
+    (``cv2.imwrite``, matplotlib) pick the right format.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=suffix if suffix is not None else dest.suffix,
+                               dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def save_torch_atomic(obj: object, dest: str | os.PathLike) -> None:
+    """``torch.save`` ``obj`` to ``dest`` atomically."""
+    with atomic_path(dest) as tmp:
+        torch.save(obj, tmp)

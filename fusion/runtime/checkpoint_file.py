@@ -1,0 +1,43 @@
+"""Read a checkpoint file safely: ``weights_only`` loading, one-line errors, NaN detection."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from fusion.runtime.errors import InputError
+
+
+def load_state_file(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:
+    """Load ``path`` with ``torch.load(weights_only=True)`` and return the top-level dict.
+
+    Raises :class:`InputError` (naming the file) when it is missing, not a torch file, not a dict,
+    or holds a floating tensor with NaN or Inf anywhere (nested dicts are searched too).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"checkpoint not found: {path}")
+    try:
+        obj = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt files
+        raise InputError(f"cannot read checkpoint {path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    if not isinstance(obj, dict):
+        raise InputError(f"checkpoint {path} holds a {type(obj).__name__}, expected a dict of tensors")
+    bad = _first_non_finite(obj)
+    if bad is not None:
+        raise InputError(f"checkpoint {path} has NaN/Inf values in '{bad}'")
+    return obj
+
+
+def _first_non_finite(obj: object, prefix: str = "") -> str | None:
+    if isinstance(obj, torch.Tensor):
+        if obj.is_floating_point() and not bool(torch.isfinite(obj).all()):
+            return prefix or "<tensor>"
+        return None
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            found = _first_non_finite(value, f"{prefix}.{key}" if prefix else str(key))
+            if found is not None:
+                return found
+    return None

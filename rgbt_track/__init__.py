@@ -1,0 +1,1 @@
+"""RGB-T tracking with the RFN: datasets, the tracking RFN and its loss, training, VOT evaluation, CLI."""

@@ -1,0 +1,48 @@
+"""Reading RGB-T frames from disk the way the tracker expects them.
+
+Frames are returned as OpenCV reads them: BGR ``uint8`` arrays of shape ``(H, W, 3)``. A
+single-channel image (a typical thermal frame) is replicated to three channels, which is how the
+tracker feeds IR frames to its RGB-trained backbone.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from fusion.runtime.errors import InputError
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+
+def read_frame(path: str | os.PathLike) -> np.ndarray:
+    """Read ``path`` as a BGR uint8 ``(H, W, 3)`` array; raise :class:`InputError` naming it if unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"frame not found: {path}")
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise InputError(f"cannot read image: {path}")
+    if image.dtype != np.uint8:
+        image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    elif image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    return image
+
+
+def list_frames(folder: str | os.PathLike) -> list[Path]:
+    """The image files of ``folder`` (any of :data:`IMAGE_EXTENSIONS`), sorted by name.
+
+    Raises :class:`InputError` when the folder is missing or holds no image.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"frame folder not found: {folder}")
+    frames = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+    if not frames:
+        raise InputError(f"no image files in {folder}")
+    return frames
