@@ -1,0 +1,58 @@
+"""Helpers shared by the fusion metrics: input checks, ``corr2``, valid-window filtering.
+
+Every metric takes the infrared image ``A``, the visible image ``B`` and the fused image ``F`` as
+2-D ``uint8`` arrays ``(H, W)`` (what the reference MATLAB code reads with ``imread``); the metrics
+that the reference calls on ``x / 255`` do that conversion themselves.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from fusion.runtime.errors import InputError
+
+
+def as_float(image: np.ndarray, scale01: bool = False) -> np.ndarray:
+    """``image`` (H, W) as float64, divided by 255 when ``scale01`` (the reference's ``x01``)."""
+    out = np.asarray(image, dtype=np.float64)
+    return out / 255.0 if scale01 else out
+
+
+def check_images(*images: np.ndarray) -> None:
+    """Raise :class:`InputError` unless every image is 2-D, non-empty and of one shape."""
+    for image in images:
+        if np.ndim(image) != 2 or np.size(image) == 0:
+            raise InputError(f"metrics need non-empty 2-D grayscale images, got shape {np.shape(image)}")
+    shapes = {np.shape(image) for image in images}
+    if len(shapes) > 1:
+        raise InputError(f"images differ in size: {sorted(shapes)}")
+
+
+def corr2(a: np.ndarray, b: np.ndarray) -> float:
+    """MATLAB ``corr2``: ``sum((a-ā)(b-b̄)) / sqrt(sum((a-ā)^2) sum((b-b̄)^2))``.
+
+    Where either image is constant the correlation is undefined (0/0); it is returned as 0 (no
+    linear dependence can be measured), never NaN.
+    """
+    da = a - a.mean()
+    db = b - b.mean()
+    denominator = np.sqrt(np.sum(da * da) * np.sum(db * db))
+    return float(np.sum(da * db) / denominator) if denominator > 0 else 0.0
+
+
+def filter_valid(image: np.ndarray, taps: np.ndarray) -> np.ndarray:
+    """Correlate ``image`` (H, W) with the separable kernel ``outer(taps, taps)``, 'valid' part.
+
+    Returns ``(H - k + 1, W - k + 1)`` for ``k = len(taps)`` (odd); the borders never see padding.
+    """
+    half = len(taps) // 2
+    out = ndimage.correlate1d(image, taps, axis=0, mode="nearest")
+    out = ndimage.correlate1d(out, taps, axis=1, mode="nearest")
+    return out[half:out.shape[0] - half, half:out.shape[1] - half]
+
+
+def gaussian_taps(size: int = 11, sigma: float = 1.5) -> np.ndarray:
+    """1-D taps of MATLAB ``fspecial('gaussian', size, sigma)`` (the 2-D window is their outer product)."""
+    x = np.arange(size, dtype=np.float64) - (size - 1) / 2
+    g = np.exp(-(x * x) / (2 * sigma * sigma))
+    return g / g.sum()
