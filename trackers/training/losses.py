@@ -61,6 +61,9 @@ def siamrpn_loss(cls: torch.Tensor, loc: torch.Tensor, batch: dict[str, torch.Te
                  config: LossConfig = LossConfig()) -> dict[str, torch.Tensor]:
     """``{"total", "cls", "loc"}`` for head outputs and a batch holding ``label_cls``, ``label_loc``,
     ``label_loc_weight``."""
+    if cls.shape[-2:] != batch["label_cls"].shape[-2:]:
+        raise ValueError(f"score map {tuple(cls.shape[-2:])} does not match the labels "
+                         f"{tuple(batch['label_cls'].shape[-2:])} (search crop size vs. anchor grid)")
     cls_loss = select_cross_entropy_loss(log_softmax_cls(cls), batch["label_cls"])
     loc_loss = weighted_smooth_l1_loss(loc, batch["label_loc"], batch["label_loc_weight"], config.smooth_l1_beta)
     return {"total": config.cls_weight * cls_loss + config.loc_weight * loc_loss, "cls": cls_loss, "loc": loc_loss}

@@ -1,0 +1,65 @@
+"""``rgbt-track train-base``: train the Siamese base tracker on VOT- or GOT-10k-layout sequences."""
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train-base", help="train the Siamese base tracker (SiamRPN anchor targets, CE + smooth-L1)",
+        description="Train the Siamese base tracker on template/search pairs cut from sequences in VOT "
+                    "layout (e.g. from 'rgbt-track make-sequences') and/or GOT-10k layout (RGB only: its "
+                    "frames serve as both modalities). Each pair uses one random modality. Writes "
+                    "OUT/checkpoint.pth every --checkpoint-every steps (for --resume) and OUT/model.pth "
+                    "(weights only) at the end. Runs under torchrun as DistributedDataParallel.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--sequences", action="append", default=[], metavar="DIR",
+                   help="VOT-layout sequence folder (with list.txt); repeatable")
+    p.add_argument("--got10k", action="append", default=[], metavar="DIR",
+                   help="GOT-10k-layout split folder; repeatable")
+    p.add_argument("--arch", default="tiny", help="tracker architecture (tiny, mobilev2, r50)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--steps", type=int, default=2000, help="optimiser steps in total")
+    p.add_argument("--batch-size", type=int, default=16, help="pairs per step and process")
+    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
+    p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights and of the pair sampling")
+    p.add_argument("--workers", type=int, default=0, help="data-loader worker processes")
+    p.add_argument("--checkpoint-every", type=int, default=100, metavar="N", help="steps between checkpoints")
+    p.add_argument("--checkpoint", metavar="FILE", help="start from these tracker weights instead of random ones")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pth")
+    p.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from fusion.runtime import InputError
+    from rgbt_track.training.base import CHECKPOINT_NAME, BaseTrainConfig, load_training_sequences, train_base
+    from trackers.config import get_arch
+    from trackers.errors import InputError as TrackerInputError
+
+    for name, value in (("--steps", args.steps), ("--batch-size", args.batch_size),
+                        ("--checkpoint-every", args.checkpoint_every)):
+        if value < 1:
+            raise InputError(f"{name} must be >= 1, got {value}")
+    if not args.lr > 0:
+        raise InputError(f"--lr must be > 0, got {args.lr}")
+    if args.workers < 0:
+        raise InputError(f"--workers must be >= 0, got {args.workers}")
+    try:
+        get_arch(args.arch)
+    except TrackerInputError as exc:
+        raise InputError(str(exc)) from None
+    if args.resume and not (__import__("pathlib").Path(args.out) / CHECKPOINT_NAME).is_file():
+        raise InputError(f"--resume: no {CHECKPOINT_NAME} in {args.out}")
+    sequences = load_training_sequences(args.sequences, args.got10k)
+    config = BaseTrainConfig(arch=args.arch, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                             optimizer=args.optimizer, seed=args.seed, num_workers=args.workers,
+                             checkpoint_every=args.checkpoint_every)
+    try:
+        final = train_base(sequences, config, args.out, resume=args.resume, init_weights=args.checkpoint,
+                           device=args.device)
+    except TrackerInputError as exc:
+        raise InputError(str(exc)) from None
+    print(f"wrote {final}")
+    return 0

@@ -1,0 +1,1 @@
+"""Training loops of the composed tracker: base Siamese tracker, QPN, tracking RFN."""
