@@ -18,6 +18,7 @@ Files in ``out_dir``: ``checkpoint.pth`` (resume state), ``rfn.pth`` (the RFN we
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 from dataclasses import dataclass, field
@@ -32,6 +33,9 @@ from tqdm import tqdm
 from fusion.runtime import DistContext, InputError, atomic_path, init_distributed, load_state_file, save_torch_atomic
 from rgbt_track.feature_fusion.rfn import ReducedRFNConfig, ReducedRFNFusion, rfn_file_dict
 from rgbt_track.losses import RFNLoss, RFNLossConfig, RFNLossTerms
+from trackers.config import ArchSpec
+from trackers.tracker import SiameseTracker
+from trackers.training.pairs import PairConfig, PairDataset
 
 CHECKPOINT_NAME = "checkpoint.pth"
 RFN_NAME = "rfn.pth"
@@ -85,7 +89,7 @@ def feature_channels(model: nn.Module, exemplar_size: int = 127) -> list[int]:
     return [int(f.shape[1]) for f in feats]
 
 
-class _TwoBranchFusion(nn.Module):
+class TwoBranchFusion(nn.Module):
     """Runs the RFN on the template and the search features in ONE forward (one DDP call)."""
 
     def __init__(self, rfn: ReducedRFNFusion):
@@ -179,7 +183,7 @@ def train_rfn(model: nn.Module, pairs: Dataset, out_dir: str | Path, config: RFN
     if step >= config.max_steps:
         return rfn
 
-    fusion = dist.wrap(_TwoBranchFusion(rfn))
+    fusion = dist.wrap(TwoBranchFusion(rfn))
     loss_fn = RFNLoss(config.loss)
     sampler = DistributedSampler(Subset(pairs, range(needed)), num_replicas=dist.world_size, rank=dist.rank,
                                  shuffle=False, drop_last=True)
@@ -227,6 +231,46 @@ def train_rfn(model: nn.Module, pairs: Dataset, out_dir: str | Path, config: RFN
             save()
     bar.close()
     return rfn
+
+
+def rfn_pair_dataset(sequences: Sequence, pairs: int, seed: int) -> PairDataset:
+    """Both-modality template/search pairs from ``sequences`` (videos and 1-frame stills).
+
+    pysot's crop jitter (template shift 4 / scale 0.05, search shift 64 / scale 0.18) and no
+    negative pairs: L_RFN needs no labels, and a search crop around the target is what the fused
+    features must serve. Sequences are drawn uniformly.
+    """
+    try:
+        return PairDataset(sequences, modalities=("color", "ir"), pairs=pairs, seed=seed,
+                           config=PairConfig(negative=0.0))
+    except ValueError as exc:
+        raise InputError(f"cannot sample training pairs: {exc}") from None
+
+
+def make_validator(model: nn.Module, spec: ArchSpec, sequences: Sequence, evaluate: Callable,
+                   device: torch.device | str = "cpu") -> Validator:
+    """A validator that tracks ``sequences`` with the frozen ``model`` and returns mean IoUs.
+
+    ``evaluate(tracker, sequences) -> float`` is the mean IoU of one tracker over the sequences.
+    The rgb, ir and fused-l1 scores cannot change while only the RFN learns, so they are computed
+    once, at the first call; every call re-tracks in fused mode with the current RFN. Keys:
+    ``rgb``, ``ir``, ``fused_l1``, ``fused_rfn``.
+    """
+    from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion
+
+    fixed: dict[str, float] = {}
+
+    def tracker(mode: str, fusion: nn.Module | None = None) -> SiameseTracker:
+        return SiameseTracker(model, spec.hyperparams, spec.anchors, mode=mode, fusion=fusion, device=device)
+
+    def validate(rfn: ReducedRFNFusion) -> dict[str, float]:
+        if not fixed:
+            fixed["rgb"] = float(evaluate(tracker("rgb"), sequences))
+            fixed["ir"] = float(evaluate(tracker("ir"), sequences))
+            fixed["fused_l1"] = float(evaluate(tracker("fused", L1NormFeatureFusion()), sequences))
+        return {**fixed, "fused_rfn": float(evaluate(tracker("fused", copy.deepcopy(rfn)), sequences))}
+
+    return validate
 
 
 def pairs_needed(config: RFNTrainConfig, world_size: int) -> int:
