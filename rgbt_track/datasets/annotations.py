@@ -1,0 +1,116 @@
+"""Parsing helpers shared by the dataset readers: box files, frame folders, validation.
+
+Every error is an :class:`InputError` that names the file (and the line for a malformed row), so
+the command-line front ends can print it as one line.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from fusion.runtime.errors import InputError
+from rgbt_track.frames import list_frames
+
+_SEPARATORS = re.compile(r"[,\s;]+")
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(path: Path) -> list:
+    """Sort key that orders embedded numbers numerically (``img_9`` before ``img_10``)."""
+    return [int(part) if part.isdigit() else part.lower() for part in _DIGITS.split(path.name)]
+
+
+def sorted_frames(folder: Path) -> list[Path]:
+    """The image files of ``folder`` in natural order (= name order for zero-padded names)."""
+    return sorted(list_frames(folder), key=natural_key)
+
+
+def read_rows(path: Path, allowed_counts: tuple[int, ...] = (4,), special: tuple[str, ...] = ()) -> list[list[float] | None]:
+    """Numbers per non-empty line of ``path`` (separators: comma, spaces, tabs, semicolons; CRLF ok).
+
+    A line equal to one of ``special`` (e.g. VOT's ``0`` for "no annotation") gives None. Raises
+    InputError naming the file and line when a value is not a number or the count is not allowed.
+    """
+    if not path.is_file():
+        raise InputError(f"annotation file not found: {path}")
+    rows: list[list[float] | None] = []
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if text in special:
+            rows.append(None)
+            continue
+        try:
+            values = [float(v) for v in _SEPARATORS.split(text) if v]
+        except ValueError:
+            raise InputError(f"{path}:{number}: not a list of numbers: {text[:60]!r}") from None
+        if len(values) not in allowed_counts:
+            expected = " or ".join(str(c) for c in allowed_counts)
+            raise InputError(f"{path}:{number}: expected {expected} numbers, got {len(values)}")
+        rows.append(values)
+    if not rows:
+        raise InputError(f"annotation file is empty: {path}")
+    return rows
+
+
+def read_boxes(path: Path) -> np.ndarray:
+    """``(N, 4)`` float rows of a 4-number-per-line file (x,y,w,h or x1,y1,x2,y2: caller decides)."""
+    return np.asarray(read_rows(path), dtype=np.float64)
+
+
+def corners_to_xywh(rows: np.ndarray) -> np.ndarray:
+    """``x1 y1 x2 y2`` -> ``x y w h`` with ``w = x2 - x1`` (the GTOT convention, as its ``init.txt``)."""
+    return np.column_stack([rows[:, 0], rows[:, 1], rows[:, 2] - rows[:, 0], rows[:, 3] - rows[:, 1]])
+
+
+def polygon_to_xywh(points: list[float]) -> list[float]:
+    """Axis-aligned bounding box ``x y w h`` of a polygon ``x1,y1,x2,y2,...``."""
+    xs, ys = points[0::2], points[1::2]
+    return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+
+
+def check_positive(boxes: np.ndarray, path: Path) -> None:
+    """InputError naming ``path`` and the line of the first box with w or h <= 0 (NaN rows are skipped)."""
+    bad = np.nonzero((boxes[:, 2] <= 0) | (boxes[:, 3] <= 0))[0]
+    if len(bad):
+        row = boxes[bad[0]]
+        raise InputError(f"{path}:{bad[0] + 1}: box has zero or negative size "
+                         f"(w={row[2]:g}, h={row[3]:g})")
+
+
+def check_same_length(color: list[Path], ir: list[Path], color_dir: Path, ir_dir: Path) -> None:
+    """InputError when the two modalities have different frame counts."""
+    if len(color) != len(ir):
+        raise InputError(f"frame count mismatch: {len(color)} in {color_dir} vs {len(ir)} in {ir_dir}")
+
+
+def check_annotation_length(boxes: np.ndarray, frames: int, path: Path) -> None:
+    """InputError when an annotation file has a different number of rows than the sequence has frames."""
+    if len(boxes) != frames:
+        raise InputError(f"{path}: {len(boxes)} boxes for {frames} frames")
+
+
+def find_subfolder(parent: Path, names: tuple[str, ...], what: str) -> Path:
+    """The first existing ``parent/<name>`` of ``names``; InputError listing them when none exists."""
+    for name in names:
+        if (parent / name).is_dir():
+            return parent / name
+    raise InputError(f"no {what} folder ({' or '.join(names)}) in {parent}")
+
+
+def sequence_folders(root: Path, required: tuple[str, ...], dataset: str) -> list[Path]:
+    """Sub-folders of ``root`` holding every entry of ``required``, in natural order.
+
+    Raises InputError when ``root`` is missing or no sub-folder has the layout.
+    """
+    if not root.is_dir():
+        raise InputError(f"{dataset} folder not found: {root}")
+    folders = [p for p in sorted(root.iterdir(), key=natural_key)
+               if p.is_dir() and all((p / name).exists() for name in required)]
+    if not folders:
+        raise InputError(f"no {dataset} sequences (folders with {', '.join(required)}) in {root}")
+    return folders
