@@ -1,0 +1,30 @@
+"""GTOT / RGBT234 style scoring (MPR, MSR) of tracker result files, for users outside the VOT toolkit."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from rgbt_track.scoring.boxes import TrackerScore
+from rgbt_track.scoring.gtot import score_gtot
+from rgbt_track.scoring.results_io import load_ground_truth, load_tracker_results, tracker_names
+from rgbt_track.scoring.rgbt234 import score_rgbt234
+
+SCORERS = {"gtot": score_gtot, "rgbt234": score_rgbt234}
+DEFAULT_ROUNDING = {"gtot": True, "rgbt234": False}
+
+
+def score_results(dataset: str, gt_dir: Path, results_dir: Path, round_results: bool | None = None,
+                  progress: bool = False) -> list[TrackerScore]:
+    """Score every tracker folder of ``results_dir`` against ``gt_dir`` (``dataset``: gtot or rgbt234)."""
+    from tqdm import tqdm
+
+    truth = load_ground_truth(Path(gt_dir), dataset)
+    lengths = {name: len(visible) for name, (visible, _) in truth.items()}
+    rounding = DEFAULT_ROUNDING[dataset] if round_results is None else round_results
+    scores = []
+    for tracker in tqdm(tracker_names(Path(results_dir)), desc="trackers", disable=not progress):
+        results = load_tracker_results(Path(results_dir), tracker, lengths)
+        scores.append(SCORERS[dataset](tracker, truth, results, round_results=rounding))
+    return scores
+
+
+__all__ = ["TrackerScore", "score_results", "score_gtot", "score_rgbt234", "SCORERS"]

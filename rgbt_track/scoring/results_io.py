@@ -1,0 +1,87 @@
+"""Reading ground truth and tracker result files in the GTOT / RGBT234 toolkits' layouts.
+
+Results: ``<results>/<Tracker>/<Tracker>_<sequence>.txt``, one box per frame, either 4 numbers
+(``x y w h``) or 8 numbers (the four corners ``x1 y1 x2 y1 x2 y2 x1 y2`` as the GTOT toolkit's
+``BBresults`` hold them; the box is their bounding rectangle, ``w = max x - min x``), separated
+by spaces, tabs or commas; numbers as written (plain or exponent notation).
+
+Ground truth: GTOT ``<gt>/<seq>/groundTruth_v.txt`` and ``groundTruth_i.txt`` (``x1 y1 x2 y2``,
+``w = x2 - x1`` as GTOT's own ``init.txt``); RGBT234 ``<gt>/<seq>/visible.txt`` and
+``infrared.txt`` (``x,y,w,h``). The sequence list is ``SequencesName.txt`` (GTOT) or
+``list.txt`` when present, else every sub-folder that has the files.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from fusion.runtime.errors import InputError
+from rgbt_track.datasets.annotations import corners_to_xywh, natural_key, read_boxes, read_rows
+
+GROUND_TRUTH_FILES = {"gtot": ("groundTruth_v.txt", "groundTruth_i.txt"),
+                      "rgbt234": ("visible.txt", "infrared.txt")}
+LIST_FILES = ("SequencesName.txt", "list.txt")
+
+
+def sequence_names(gt_dir: Path, dataset: str) -> list[str]:
+    """Sequences to score: from the list file if there is one, else the folders with ground truth."""
+    if not gt_dir.is_dir():
+        raise InputError(f"ground-truth folder not found: {gt_dir}")
+    for list_name in LIST_FILES:
+        if (gt_dir / list_name).is_file():
+            names = (gt_dir / list_name).read_text(encoding="utf-8").split()
+            if names:
+                return names
+    first = GROUND_TRUTH_FILES[dataset][0]
+    names = [p.name for p in sorted(gt_dir.iterdir(), key=natural_key) if (p / first).is_file()]
+    if not names:
+        raise InputError(f"no {dataset.upper()} ground truth (<seq>/{first}) in {gt_dir}")
+    return names
+
+
+def load_ground_truth(gt_dir: Path, dataset: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{sequence: (visible (N, 4), thermal (N, 4))}`` as x, y, w, h."""
+    truth = {}
+    for name in sequence_names(gt_dir, dataset):
+        pair = []
+        for file_name in GROUND_TRUTH_FILES[dataset]:
+            rows = read_boxes(gt_dir / name / file_name)
+            pair.append(corners_to_xywh(rows) if dataset == "gtot" else rows)
+        if len(pair[0]) != len(pair[1]):
+            raise InputError(f"{gt_dir / name}: {len(pair[0])} visible vs {len(pair[1])} thermal boxes")
+        truth[name] = (pair[0], pair[1])
+    return truth
+
+
+def read_result_file(path: Path, frames: int) -> np.ndarray:
+    """``(frames, 4)`` x, y, w, h from a 4- or 8-number-per-line result file."""
+    if not path.is_file():
+        raise InputError(f"result file not found: {path}")
+    rows = read_rows(path, allowed_counts=(4, 8))
+    if len(rows) != frames:
+        raise InputError(f"{path}: {len(rows)} lines for {frames} frames")
+    widths = {len(row) for row in rows}
+    if len(widths) > 1:
+        raise InputError(f"{path}: lines mix 4 and 8 numbers")
+    values = np.asarray(rows, dtype=np.float64)
+    if values.shape[1] == 8:
+        xs, ys = values[:, 0::2], values[:, 1::2]
+        values = np.column_stack([xs.min(1), ys.min(1), xs.max(1) - xs.min(1), ys.max(1) - ys.min(1)])
+    return values
+
+
+def tracker_names(results_dir: Path) -> list[str]:
+    """Sub-folders of ``results_dir`` (one per tracker), in natural order."""
+    if not results_dir.is_dir():
+        raise InputError(f"results folder not found: {results_dir}")
+    names = [p.name for p in sorted(results_dir.iterdir(), key=natural_key) if p.is_dir()]
+    if not names:
+        raise InputError(f"no tracker folders in {results_dir} (expected <Tracker>/<Tracker>_<sequence>.txt)")
+    return names
+
+
+def load_tracker_results(results_dir: Path, tracker: str, lengths: dict[str, int]) -> dict[str, np.ndarray]:
+    """``{sequence: (N, 4)}`` from ``results_dir/tracker/tracker_<sequence>.txt`` for every sequence."""
+    folder = results_dir / tracker
+    return {name: read_result_file(folder / f"{tracker}_{name}.txt", frames) for name, frames in lengths.items()}
