@@ -1,0 +1,81 @@
+"""``rfn-nest benchmark-strategies``: fuse the pairs with each strategy and score them (Table 3 layout).
+
+The encoder and decoder of the loaded model are shared by all strategies; only the per-scale
+fusion of the encoder features changes (SPEC §1.6), and ``rfn`` is the model's trained RFN. Each
+fused image is min-max scaled to uint8 as the reference saves its outputs, then scored exactly as
+``rfn-nest evaluate`` would score it from disk. Default metrics: the six of Table 3.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from fusion.commands.evaluate import add_output_arguments, parse_metric_names, report
+
+DEFAULT_STRATEGIES = ("add", "max", "l1", "nuclear", "sca", "rfn")
+# Row labels as in the paper's Table 3.
+DISPLAY_NAMES = {"add": "add", "avg": "avg", "max": "max", "l1": "l1-norm", "spatial": "spatial",
+                 "nuclear": "nuclear-norm", "sca": "SCA", "rfn": "RFN-Nest"}
+TABLE3_METRICS = ("En", "SD", "MI", "Nabf", "SCD", "MS_SSIM")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "benchmark-strategies", help="fuse with every fusion strategy and score them in one table",
+        description="Fuse every infrared/visible pair with each strategy (shared encoder and decoder; "
+                    "'rfn' = the trained fusion network) and print the mean metrics per strategy, best / "
+                    "second / third marked, like the paper's Table 3. Pairs are matched as in "
+                    "'rfn-nest evaluate'.")
+    p.add_argument("--ir-dir", type=Path, required=True, help="folder of infrared source images")
+    p.add_argument("--vis-dir", type=Path, required=True, help="folder of visible source images")
+    p.add_argument("--checkpoint", type=Path, help="checkpoint from rfn-nest train-* (default: the embedded one)")
+    p.add_argument("--autoencoder", type=Path, help="reference auto-encoder file (e.g. nestfuse_gray_1e2.model)")
+    p.add_argument("--rfn", type=Path, help="reference RFN file (with --autoencoder)")
+    p.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES),
+                   help=f"comma-separated strategies to compare (default {','.join(DEFAULT_STRATEGIES)}; "
+                        f"also: avg, spatial)")
+    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: auto)")
+    add_output_arguments(p)
+    p.set_defaults(func=run, metrics_default=TABLE3_METRICS)
+
+
+def parse_strategies(text: str) -> list[str]:
+    """``"add,max"`` -> ``["add", "max"]``; :class:`InputError` for unknown or repeated names."""
+    from fusion.runtime.errors import InputError
+
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in DISPLAY_NAMES]
+    if unknown or not names:
+        raise InputError(f"unknown strategy {', '.join(unknown) or '(none)'}; choose from {', '.join(DISPLAY_NAMES)}")
+    if len(set(names)) != len(names):
+        raise InputError(f"strategy given twice in {text!r}")
+    return names
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+    from tqdm import tqdm
+
+    from fusion.images import min_max_to_uint8
+    from fusion.inference import fuse_arrays, load_model, resolve_device
+    from fusion.metrics.evaluate import discover_pairs, read_gray, score_pair
+    from fusion.metrics.registry import get_metrics
+
+    strategies = parse_strategies(args.strategies)
+    metrics = get_metrics(parse_metric_names(args.metrics) or list(args.metrics_default))
+    pairs = discover_pairs(args.ir_dir, args.vis_dir)
+    sources = {}
+    for pair in pairs:  # every input is checked before the slow part starts
+        ir, vis = read_gray(pair.ir), read_gray(pair.vis)
+        score_pair(ir, vis, ir, [], where=pair.name)
+        sources[pair.name] = (ir, vis)
+    model = load_model(args.checkpoint, args.autoencoder, args.rfn, device=resolve_device(args.device))
+    rows = []
+    for pair in tqdm(pairs, desc="pairs", unit="pair", disable=args.no_progress):
+        ir, vis = sources[pair.name]
+        for name in strategies:
+            raw = fuse_arrays(model, ir.astype(np.float32), vis.astype(np.float32), name)
+            scores = score_pair(ir, vis, min_max_to_uint8(raw), metrics, where=f"{name}/{pair.name}")
+            rows.append({"method": DISPLAY_NAMES[name], "image": pair.name, **scores})
+    report(rows, metrics, args)
+    return 0
