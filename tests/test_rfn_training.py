@@ -91,6 +91,7 @@ def test_interrupted_and_resumed_equals_straight(sequences, tmp_path):
     assert saved["step"] == 3
 
 
+@pytest.mark.slow
 def test_resume_guards(sequences, tmp_path):
     cfg = RFNTrainConfig(max_steps=1, batch_size=2)
     with pytest.raises(InputError, match="nothing to resume"):

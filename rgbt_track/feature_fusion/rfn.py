@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Sequence
 
 import torch
@@ -143,3 +144,24 @@ def load_rfn(path: str | os.PathLike, map_location: str | torch.device = "cpu") 
     except (TypeError, ValueError, RuntimeError) as exc:
         raise InputError(f"{path}: bad RFN weights file: {str(exc).splitlines()[0]}") from None
     return fusion.to(map_location).eval(), dict(state.get("meta", {}))
+
+
+def load_rfn_for(path: str | os.PathLike, channels: Sequence[int],
+                 map_location: str | torch.device = "cpu") -> ReducedRFNFusion:
+    """:func:`load_rfn`, checking that the RFN fits a tracker whose neck levels have ``channels``."""
+    fusion, meta = load_rfn(path, map_location)
+    if list(fusion.channels) != [int(c) for c in channels]:
+        trained_for = f" (trained for arch '{meta['arch']}')" if "arch" in meta else ""
+        raise InputError(f"{path}: RFN levels have {fusion.channels} channels{trained_for}, "
+                         f"the tracker's neck has {list(channels)}")
+    return fusion
+
+
+def shipped_rfn_path(arch: str) -> Path:
+    """The trained RFN shipped for ``arch`` (``rgbt_track/weights/<arch>_rfn.pth``); InputError if none."""
+    from rgbt_track.weights import WEIGHTS_DIR
+
+    path = WEIGHTS_DIR / f"{arch}_rfn.pth"
+    if not path.is_file():
+        raise InputError(f"no trained RFN ships for '{arch}': train one with 'rgbt-track train-rfn --arch {arch}'")
+    return path

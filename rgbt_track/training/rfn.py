@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
 from tqdm import tqdm
 
 from fusion.runtime import DistContext, InputError, atomic_path, init_distributed, load_state_file, save_torch_atomic
+from rgbt_track.evaluation import mean_iou, run_sequence
 from rgbt_track.feature_fusion.rfn import ReducedRFNConfig, ReducedRFNFusion, rfn_file_dict
 from rgbt_track.losses import RFNLoss, RFNLossConfig, RFNLossTerms
 from trackers.config import ArchSpec
@@ -247,28 +249,29 @@ def rfn_pair_dataset(sequences: Sequence, pairs: int, seed: int) -> PairDataset:
         raise InputError(f"cannot sample training pairs: {exc}") from None
 
 
-def make_validator(model: nn.Module, spec: ArchSpec, sequences: Sequence, evaluate: Callable,
-                   device: torch.device | str = "cpu") -> Validator:
+def make_validator(model: nn.Module, spec: ArchSpec, sequences: Sequence, device: torch.device | str = "cpu",
+                   progress: bool = True) -> Validator:
     """A validator that tracks ``sequences`` with the frozen ``model`` and returns mean IoUs.
 
-    ``evaluate(tracker, sequences) -> float`` is the mean IoU of one tracker over the sequences.
-    The rgb, ir and fused-l1 scores cannot change while only the RFN learns, so they are computed
-    once, at the first call; every call re-tracks in fused mode with the current RFN. Keys:
-    ``rgb``, ``ir``, ``fused_l1``, ``fused_rfn``.
+    Each score is the mean over sequences of :func:`rgbt_track.evaluation.mean_iou` (one pass from
+    the first annotated frame, no resets). The rgb, ir and fused-l1 scores cannot change while only
+    the RFN learns, so they are computed once, at the first call; every call re-tracks in fused
+    mode with the current RFN. Keys: ``rgb``, ``ir``, ``fused_l1``, ``fused_rfn``.
     """
     from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion
 
     fixed: dict[str, float] = {}
 
-    def tracker(mode: str, fusion: nn.Module | None = None) -> SiameseTracker:
-        return SiameseTracker(model, spec.hyperparams, spec.anchors, mode=mode, fusion=fusion, device=device)
+    def score(mode: str, fusion: nn.Module | None = None) -> float:
+        tracker = SiameseTracker(model, spec.hyperparams, spec.anchors, mode=mode, fusion=fusion, device=device)
+        values = [mean_iou(run_sequence(tracker, seq).boxes, seq.groundtruth)
+                  for seq in tqdm(sequences, desc=f"validate {mode}", leave=False, disable=not progress)]
+        return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
 
     def validate(rfn: ReducedRFNFusion) -> dict[str, float]:
         if not fixed:
-            fixed["rgb"] = float(evaluate(tracker("rgb"), sequences))
-            fixed["ir"] = float(evaluate(tracker("ir"), sequences))
-            fixed["fused_l1"] = float(evaluate(tracker("fused", L1NormFeatureFusion()), sequences))
-        return {**fixed, "fused_rfn": float(evaluate(tracker("fused", copy.deepcopy(rfn)), sequences))}
+            fixed.update(rgb=score("rgb"), ir=score("ir"), fused_l1=score("fused", L1NormFeatureFusion()))
+        return {**fixed, "fused_rfn": score("fused", copy.deepcopy(rfn))}
 
     return validate
 
