@@ -1,0 +1,126 @@
+"""``rfn-nest fuse``: fuse one infrared/visible pair, or two folders of pairs.
+
+Folder mode checks everything first (pairing, every image readable, sizes, output folder
+writable) and only then writes; each output is written atomically (a complete file or nothing).
+If writing still fails half-way (disk full), it stops there: the files already written are
+complete and the error line says how many there are.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+STRATEGY_CHOICES = ("rfn", "add", "avg", "max", "l1", "spatial", "nuclear", "sca")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "fuse", help="fuse infrared and visible images with RFN-Nest",
+        description="Fuse an infrared and a visible image (or two folders of pairs) with RFN-Nest. "
+                    "Gray like the paper; a colour visible image is fused on its luma (YCbCr) and keeps "
+                    "its colour. Any image size, fully convolutionally. Output is min-max scaled to 0..255 "
+                    "like the reference. Folder mode pairs identical names or TNO-style IRn/VISn and writes "
+                    "OUT_DIR/fused_<ir name>.png.")
+    single = p.add_argument_group("one pair")
+    single.add_argument("--ir", type=Path, help="infrared image")
+    single.add_argument("--vis", type=Path, help="visible image (gray or colour)")
+    single.add_argument("--out", type=Path, help="fused image to write (.png, .jpg, .bmp, .tif)")
+    single.add_argument("--preview", type=Path, help="also write IR | visible | fused side by side here")
+    folder = p.add_argument_group("folder mode")
+    folder.add_argument("--ir-dir", type=Path, help="folder of infrared images")
+    folder.add_argument("--vis-dir", type=Path, help="folder of visible images")
+    folder.add_argument("--out-dir", type=Path, help="folder for the fused images (created if missing)")
+    model = p.add_argument_group("model")
+    model.add_argument("--checkpoint", type=Path, help="checkpoint from rfn-nest train-* (default: the embedded one)")
+    model.add_argument("--autoencoder", type=Path, help="reference auto-encoder file (e.g. nestfuse_gray_1e2.model)")
+    model.add_argument("--rfn", type=Path, help="reference RFN file (with --autoencoder)")
+    p.add_argument("--strategy", choices=STRATEGY_CHOICES, default="rfn",
+                   help="fusion of the encoder features: the learnt RFN (default) or a handcrafted strategy")
+    p.add_argument("--resize", action="store_true", help="resize the visible image to the infrared size when they differ")
+    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: auto)")
+    p.add_argument("--dtype", choices=("fp32", "bf16", "fp16"), default="fp32",
+                   help="compute precision (default fp32; bf16 is faster on recent hardware, fp16 is CUDA only)")
+    p.set_defaults(func=run)
+
+
+def _check_args(args: argparse.Namespace) -> bool:
+    """True for folder mode; InputError for inconsistent arguments."""
+    from fusion.runtime.errors import InputError
+
+    single = [args.ir, args.vis, args.out]
+    folder = [args.ir_dir, args.vis_dir, args.out_dir]
+    if any(v is not None for v in single) and any(v is not None for v in folder):
+        raise InputError("use either --ir/--vis/--out or --ir-dir/--vis-dir/--out-dir, not both")
+    if all(v is not None for v in folder):
+        if args.preview is not None:
+            raise InputError("--preview works with one pair (--ir/--vis/--out)")
+        return True
+    if all(v is not None for v in single):
+        return False
+    raise InputError("give --ir, --vis and --out (one pair) or --ir-dir, --vis-dir and --out-dir (folders)")
+
+
+def _load_pair(ir_path: Path, vis_path: Path, resize: bool):
+    """-> (ir (H, W) float32, visible Y (H, W) float32, visible CrCb or None)."""
+    from fusion.images import read_gray, read_visible, resize_to
+    from fusion.runtime.errors import InputError
+
+    ir = read_gray(ir_path)
+    luma, crcb = read_visible(vis_path)
+    if ir.shape != luma.shape:
+        if not resize:
+            raise InputError(f"{ir_path.name} is {ir.shape[1]}x{ir.shape[0]} but {vis_path.name} is "
+                             f"{luma.shape[1]}x{luma.shape[0]} (use --resize to resize the visible image)")
+        luma = resize_to(luma, ir.shape)
+        crcb = None if crcb is None else resize_to(crcb, ir.shape)
+    return ir, luma, crcb
+
+
+def _check_output_folder(folder: Path) -> None:
+    from fusion.runtime.errors import InputError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output folder {folder}: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {folder} is not writable")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from fusion.data import pair_images
+    from fusion.images import check_writable_image_path, merge_luma, min_max_to_uint8, save_image, side_by_side
+    from fusion.inference import fuse_arrays, load_model, resolve_device
+    from fusion.runtime.errors import InputError
+
+    folder_mode = _check_args(args)
+    if folder_mode:
+        pairs = pair_images(args.ir_dir, args.vis_dir)
+        jobs = [(ir, vis, args.out_dir / f"fused_{name}.png") for name, ir, vis in pairs]
+    else:
+        jobs = [(args.ir, args.vis, args.out)]
+        check_writable_image_path(args.out)
+        if args.preview is not None:
+            check_writable_image_path(args.preview)
+    for ir_path, vis_path, _ in jobs:  # every input is checked before anything is written
+        _load_pair(ir_path, vis_path, args.resize)
+    for out in {out.parent for _, _, out in jobs} | ({args.preview.parent} if args.preview else set()):
+        _check_output_folder(out)
+    model = load_model(args.checkpoint, args.autoencoder, args.rfn, device=resolve_device(args.device))
+
+    written = 0
+    for ir_path, vis_path, out in tqdm(jobs, desc="fusing", unit="pair", disable=len(jobs) < 2):
+        ir, luma, crcb = _load_pair(ir_path, vis_path, args.resize)
+        fused = merge_luma(min_max_to_uint8(fuse_arrays(model, ir, luma, args.strategy, args.dtype)), crcb)
+        try:
+            save_image(out, fused)
+            if args.preview is not None:
+                vis_u8 = merge_luma(luma.astype("uint8"), crcb)
+                save_image(args.preview, side_by_side(ir.astype("uint8"), vis_u8, fused))
+        except OSError as exc:
+            raise InputError(f"cannot write {out}: {exc.strerror} ({written} of {len(jobs)} outputs complete)") from None
+        written += 1
+    return 0

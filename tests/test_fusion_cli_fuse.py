@@ -1,0 +1,116 @@
+"""``rfn-nest fuse``: one pair, folders, colour, strategies, and every kind of bad input."""
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from fusion.cli import main
+from fusion.model import RFNNest, RFNNestConfig, checkpoint_dict
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """One intra-op thread: on the shared 2-core machine more threads are many times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory):
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("ckpt") / "tiny.pth"
+    torch.save(checkpoint_dict(RFNNest(RFNNestConfig((4, 6, 8, 10), 4))), path)
+    return path
+
+
+def _img(path, seed, shape=(30, 41)):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8))
+    return path
+
+
+def _fuse(*args):
+    return main(["fuse", *map(str, args)])
+
+
+def _error_line(capsys):
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("rfn-nest: error: ")
+    return err[0]
+
+
+def test_one_pair_with_preview(tmp_path, ckpt):
+    ir, vis = _img(tmp_path / "ir.png", 1), _img(tmp_path / "vis.png", 2)
+    assert _fuse("--ir", ir, "--vis", vis, "--out", tmp_path / "o" / "f.png", "--preview", tmp_path / "p.png",
+                 "--checkpoint", ckpt, "--device", "cpu") == 0
+    fused = cv2.imread(str(tmp_path / "o" / "f.png"), cv2.IMREAD_UNCHANGED)
+    assert fused.shape == (30, 41) and fused.min() == 0 and fused.max() >= 254
+    assert cv2.imread(str(tmp_path / "p.png")).shape[:2] == (30, 3 * 41 + 8)
+    assert _fuse("--ir", ir, "--vis", vis, "--out", tmp_path / "l1.png", "--checkpoint", ckpt, "--strategy", "l1") == 0
+    assert not np.array_equal(cv2.imread(str(tmp_path / "l1.png"), 0), fused)
+
+
+def test_colour_visible_keeps_colour(tmp_path, ckpt):
+    ir = _img(tmp_path / "ir.png", 1)
+    vis = _img(tmp_path / "vis.png", 2, (30, 41, 3))
+    assert _fuse("--ir", ir, "--vis", vis, "--out", tmp_path / "f.png", "--checkpoint", ckpt) == 0
+    assert cv2.imread(str(tmp_path / "f.png"), cv2.IMREAD_UNCHANGED).shape == (30, 41, 3)
+
+
+def test_size_mismatch_and_resize(tmp_path, ckpt, capsys):
+    ir, vis = _img(tmp_path / "ir.png", 1), _img(tmp_path / "vis.png", 2, (60, 82))
+    assert _fuse("--ir", ir, "--vis", vis, "--out", tmp_path / "f.png", "--checkpoint", ckpt) == 2
+    assert "use --resize" in _error_line(capsys)
+    assert not (tmp_path / "f.png").exists()
+    assert _fuse("--ir", ir, "--vis", vis, "--out", tmp_path / "f.png", "--checkpoint", ckpt, "--resize") == 0
+    assert cv2.imread(str(tmp_path / "f.png"), 0).shape == (30, 41)
+
+
+def test_bad_inputs_leave_nothing(tmp_path, ckpt, capsys):
+    ir, vis = _img(tmp_path / "ir.png", 1), _img(tmp_path / "vis.png", 2)
+    (tmp_path / "text.png").write_text("hello")
+    (tmp_path / "corrupt.pth").write_bytes(b"\x00" * 50)
+    (tmp_path / "afile").write_text("x")
+    cases = [
+        (["--ir", tmp_path / "text.png", "--vis", vis, "--out", tmp_path / "o.png", "--checkpoint", ckpt], "cannot read image"),
+        (["--ir", ir, "--vis", vis, "--out", tmp_path / "o.png", "--checkpoint", tmp_path / "corrupt.pth"], "cannot read checkpoint"),
+        (["--ir", ir, "--vis", vis, "--out", tmp_path / "afile" / "o.png", "--checkpoint", ckpt], "cannot create output folder"),
+        (["--ir", ir, "--vis", vis, "--out", tmp_path / "o.xyz", "--checkpoint", ckpt], "extension"),
+        (["--ir", ir, "--vis", vis, "--checkpoint", ckpt], "give --ir, --vis and --out"),
+        (["--ir", ir, "--vis", vis, "--out", tmp_path / "o.png", "--rfn", ckpt], "--rfn needs --autoencoder"),
+        (["--ir", ir, "--vis", vis, "--out", tmp_path / "o.png", "--checkpoint", ckpt, "--device", "cuda:7"]
+         if not torch.cuda.is_available() else ["--ir", tmp_path / "nope.png", "--vis", vis, "--out", tmp_path / "o.png"],
+         "CUDA is not available" if not torch.cuda.is_available() else "image not found"),
+    ]
+    for args, message in cases:
+        assert _fuse(*args) == 2
+        assert message in _error_line(capsys)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["afile", "corrupt.pth", "ir.png", "text.png", "vis.png"]
+
+
+def test_folder_mode(tmp_path, ckpt, capsys):
+    for i in (1, 2, 3):
+        _img(tmp_path / "ir" / f"IR{i}.png", i, (24 + i, 33))
+        _img(tmp_path / "vis" / f"VIS{i}.png", 10 + i, (24 + i, 33))
+    assert _fuse("--ir-dir", tmp_path / "ir", "--vis-dir", tmp_path / "vis", "--out-dir", tmp_path / "out",
+                 "--checkpoint", ckpt) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["fused_IR1.png", "fused_IR2.png", "fused_IR3.png"]
+    assert cv2.imread(str(tmp_path / "out" / "fused_IR2.png"), 0).shape == (26, 33)
+    capsys.readouterr()
+    # one bad pair anywhere: nothing is written at all
+    _img(tmp_path / "vis" / "VIS3.png", 5, (20, 20))
+    assert _fuse("--ir-dir", tmp_path / "ir", "--vis-dir", tmp_path / "vis", "--out-dir", tmp_path / "out2",
+                 "--checkpoint", ckpt) == 2
+    assert "IR3.png is 33x27 but VIS3.png is 20x20" in _error_line(capsys)
+    assert not (tmp_path / "out2").exists()
+
+
+def test_help_lists_everything(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["fuse", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("--ir-dir", "--autoencoder", "--rfn", "--strategy", "--preview", "--resize", "--device", "--dtype"):
+        assert flag in out
