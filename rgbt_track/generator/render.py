@@ -1,8 +1,8 @@
 """Rendering one frame pair of a generated scene.
 
 A :class:`Scene` holds everything fixed for a sequence (textures, trajectory, trouble schedule);
-:func:`render_frame` draws frame ``i``: background crop at the camera pan, distractor (behind the
-target), target, occluder (in front), then the global RGB effects (night, glare) and sensor noise.
+:func:`render_frame` draws frame ``i``: background crop at the camera pan, target, distractor (crossing over
+the target in one modality), occluder (in front of both), then the global RGB effects (night, glare) and sensor noise.
 Sensor noise is a crop of the scene's fixed noise bank at an offset drawn from
 ``default_rng([noise_seed, i])``, so any frame renders identically on its own (and fast).
 """
@@ -26,14 +26,18 @@ TAG_OF_KIND = {
     "occlusion": "occlusion",
 }
 TAGS = tuple(sorted(set(TAG_OF_KIND.values())))
-MAX_OCCLUSION = 0.7   # largest share of the target's width an occluder covers
+MAX_OCCLUSION = 0.5   # largest share of the target's width an occluder covers
 NOISE_PAD = 32        # extra noise-bank pixels per side, the range of the per-frame noise offset
 
 
 def make_noise_bank(rng: np.random.Generator, frame_size: tuple[int, int]) -> np.ndarray:
-    """Standard normal noise ``(H + NOISE_PAD, W + NOISE_PAD, 4)`` float32 for :class:`Scene`."""
+    """Noise ``(H + NOISE_PAD, W + NOISE_PAD, 5)`` float32 for :class:`Scene`: channels 0-2 colour and
+    3 IR white noise, 4 low-frequency blotches (blurred, ~10 px grain); each of unit std."""
     width, height = frame_size
-    return rng.standard_normal((height + NOISE_PAD, width + NOISE_PAD, 4), dtype=np.float32)
+    bank = rng.standard_normal((height + NOISE_PAD, width + NOISE_PAD, 5), dtype=np.float32)
+    blotches = cv2.GaussianBlur(bank[..., 4], (0, 0), sigmaX=5)
+    bank[..., 4] = blotches / max(float(blotches.std()), 1e-6)
+    return bank
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class Scene:
     trajectory: Trajectory
     segments: list[TroubleSegment]
     noise_seed: int
-    noise: np.ndarray   # standard normal float32 (H + NOISE_PAD, W + NOISE_PAD, 4): 3 colour + 1 IR
+    noise: np.ndarray   # float32 (H + NOISE_PAD, W + NOISE_PAD, 5), see make_noise_bank
 
 
 @dataclass(frozen=True)
@@ -85,12 +89,13 @@ def _paste(canvas: np.ndarray, patch: np.ndarray, x: int, y: int, alpha: float =
 
 
 def _distractor_position(segment: TroubleSegment, index: int, box: tuple[int, int, int, int]) -> tuple[int, int]:
-    """Top-left of the distractor: it circles the target and passes half behind it mid-segment."""
+    """Top-left of the distractor: it crosses over the target along a straight line through it, from
+    1.6 box sizes on one side to 1.6 on the other, covering it completely mid-segment."""
     x, y, w, h = box
     progress = (index - segment.start) / max(segment.end - segment.start - 1, 1)
-    angle = segment.start * 2.39996 + 1.5 * np.pi * progress
-    radius = 1.3 * max(w, h) * (0.35 + 0.65 * abs(np.cos(np.pi * progress)))
-    return int(round(x + radius * np.cos(angle))), int(round(y + radius * np.sin(angle)))
+    angle = segment.start * 2.39996
+    offset = 1.6 * max(w, h) * (2 * progress - 1)
+    return int(round(x + offset * np.cos(angle))), int(round(y + offset * np.sin(angle)))
 
 
 def _occluder_cover(segment: TroubleSegment, index: int) -> float:
@@ -114,14 +119,15 @@ def render_frame(scene: Scene, index: int) -> RenderedFrame:
 
     target_color = cv2.resize(scene.target.color, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
     target_ir = cv2.resize(scene.target.ir, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+    _paste(color, target_color, x, y)
+    crossover = trouble.get("crossover", 0.0)
+    if crossover:   # the target's temperature meets the background's: its thermal texture fades too
+        target_ir = (1 - crossover) * target_ir + crossover * float(ir[y:y + h, x:x + w].mean())
+    _paste(ir, target_ir, x, y)
     for kind, canvas, patch in (("rgb_distractor", color, target_color), ("ir_distractor", ir, target_ir)):
         if kind in trouble:
             dx, dy = _distractor_position(segments[kind], index, box)
             _paste(canvas, patch, dx, dy, alpha=trouble[kind])
-
-    _paste(color, target_color, x, y)
-    crossover = trouble.get("crossover", 0.0)
-    _paste(ir, (1 - crossover) * target_ir + crossover * ir[y:y + h, x:x + w], x, y)
 
     tags = {TAG_OF_KIND[kind] for kind in trouble if kind != "occlusion"}
     if "occlusion" in trouble:
@@ -137,7 +143,7 @@ def render_frame(scene: Scene, index: int) -> RenderedFrame:
 
     night, glare = trouble.get("night", 0.0), trouble.get("glare", 0.0)
     if night:
-        color = color * (1 - 0.93 * night) + (9 * night) * noise[..., 2::-1]
+        color = color * (1 - 0.97 * night) + night * (18 * noise[..., 4:5] + 8 * noise[..., 2::-1])
     if glare:
         sigma = 1.5 * max(w, h)
         bloom_x = np.exp(-((np.arange(width, dtype=np.float32) - x - w / 2) ** 2) / (2 * sigma ** 2))

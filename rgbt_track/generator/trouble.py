@@ -13,7 +13,7 @@ kind                hurts   what happens
 ``crossover``       IR      the target's thermal contrast fades into the background's
 ``ir_distractor``   IR      a twin of the target's thermal signature moves close by;
                             it is invisible in RGB
-``occlusion``       both    an occluder slides over part of the target (at most ~70 %)
+``occlusion``       both    an occluder slides over part of the target (at most half)
 ==================  ======  ===========================================================
 
 RGB-hurting and IR-hurting segments alternate and never overlap, so at every frame at least one
