@@ -6,12 +6,13 @@ trouble segments with short clean gaps. Kinds, and the modality each one hurts:
 ==================  ======  ===========================================================
 kind                hurts   what happens
 ==================  ======  ===========================================================
-``night``           RGB     the visible image goes dark and noisy (target contrast < noise)
+``night``           RGB     the visible image goes dark (3 % of its light) under blotchy noise
 ``glare``           RGB     the visible image is over-exposed; a bloom saturates the target
-``rgb_distractor``  RGB     a twin of the target's visible appearance moves close by;
-                            it has no thermal signature
-``crossover``       IR      the target's thermal contrast fades into the background's
-``ir_distractor``   IR      a twin of the target's thermal signature moves close by;
+``rgb_distractor``  RGB     a twin of the target's visible appearance crosses over it
+                            (hiding it mid-segment); it has no thermal signature
+``crossover``       IR      the target's temperature meets the background's: its thermal
+                            contrast and texture fade to the local background mean
+``ir_distractor``   IR      a twin of the target's thermal signature crosses over it;
                             it is invisible in RGB
 ``occlusion``       both    an occluder slides over part of the target (at most half)
 ==================  ======  ===========================================================
@@ -19,7 +20,8 @@ kind                hurts   what happens
 RGB-hurting and IR-hurting segments alternate and never overlap, so at every frame at least one
 modality shows the target clearly (except for the short partial occlusions): a tracker using only
 RGB loses the target in RGB segments, one using only IR in IR segments, and a tracker fusing both
-can keep it throughout. This is what makes the fused tracker's advantage measurable.
+can keep it throughout. This is what makes the fused tracker's advantage measurable;
+``tests/test_generator_trouble_design.py`` measures it with a correlation tracker (docs/datasets.md).
 """
 from __future__ import annotations
 
