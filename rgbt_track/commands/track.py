@@ -40,6 +40,8 @@ def register(subparsers) -> None:
                    help="tracker weights (pysot model.pth, training snapshot; default: the shipped tiny weights)")
     p.add_argument("--fusion", default="l1", help="feature fusion for fused mode (default l1)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="torch device (default cpu)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="torch CPU threads (default: torch's choice; 1 is faster on a busy machine)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="output text file")
     p.set_defaults(func=run)
 
@@ -53,7 +55,13 @@ def run(args: argparse.Namespace) -> int:
     from rgbt_track.factory import build_rgbt_tracker
     from rgbt_track.frames import list_frames, read_frame
 
+    import torch
+
     init_box = parse_box(args.init)
+    if args.threads is not None:
+        if args.threads < 1:
+            raise InputError(f"--threads must be >= 1, got {args.threads}")
+        torch.set_num_threads(args.threads)
     mode = args.mode or ("fused" if args.color and args.ir else "ir" if args.ir else "rgb")
     needed = {"rgb": ("color",), "ir": ("ir",), "fused": ("color", "ir")}[mode]
     for name in needed:

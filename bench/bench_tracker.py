@@ -1,0 +1,85 @@
+"""Tracker speed: frames/s per architecture and mode (random weights), printed as a table.
+
+Times ``SiameseTracker.track`` (crops, backbone + neck on one batch, fusion, heads, decoding) on
+a synthetic 640x480 RGB-T sequence after a warm-up, on CPU and, when available, on CUDA. Fused mode
+uses the parameter-free l1-norm feature fusion. The load average is printed with the table because
+the machine may be shared.
+
+    python bench/bench_tracker.py                       # every arch and mode, CPU (+ CUDA)
+    python bench/bench_tracker.py --archs tiny --frames 200 --threads 1
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+import torch
+
+from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion
+from trackers.builder import build_tracker
+
+DEFAULT_FRAMES = {"tiny": 100, "mobilev2": 20, "r50": 6}
+
+
+def synthetic_frames(count: int, seed: int = 0) -> list[dict[str, np.ndarray]]:
+    """``count`` 640x480 frame pairs with a textured square moving 3 px per frame."""
+    rng = np.random.default_rng(seed)
+    background = rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    target = rng.integers(0, 255, (40, 60, 3), dtype=np.uint8)
+    frames = []
+    for i in range(count):
+        color = background.copy()
+        x, y = 200 + 3 * i % 300, 200
+        color[y:y + 40, x:x + 60] = target
+        ir = np.repeat(color.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+        frames.append({"color": color, "ir": ir})
+    return frames
+
+
+def measure(arch: str, mode: str, device: str, frames: int, warmup: int) -> float:
+    """Mean seconds per ``track`` call over ``frames`` frames after ``warmup`` frames."""
+    torch.manual_seed(0)
+    fusion = L1NormFeatureFusion() if mode == "fused" else None
+    tracker = build_tracker(arch, mode=mode, fusion=fusion, device=device)
+    sequence = synthetic_frames(warmup + frames + 1)
+    tracker.init(sequence[0], (200, 200, 60, 40))
+    for frame in sequence[1:warmup + 1]:
+        tracker.track(frame)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for frame in sequence[warmup + 1:]:
+        tracker.track(frame)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - start) / frames
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archs", nargs="+", default=["tiny", "mobilev2", "r50"])
+    parser.add_argument("--modes", nargs="+", default=["rgb", "ir", "fused"])
+    parser.add_argument("--devices", nargs="+", default=None, help="default: cpu, plus cuda when available")
+    parser.add_argument("--frames", type=int, default=None, help="timed frames (default per arch: tiny 100, mobilev2 20, r50 6)")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
+    print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, {torch.get_num_threads()} threads, "
+          f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"{'device':<7}{'arch':<10}{'mode':<7}{'frames':>7}{'ms/frame':>10}{'frames/s':>10}")
+    for device in devices:
+        for arch in args.archs:
+            for mode in args.modes:
+                count = args.frames or DEFAULT_FRAMES[arch]
+                seconds = measure(arch, mode, device, count, args.warmup)
+                print(f"{device:<7}{arch:<10}{mode:<7}{count:>7}{seconds * 1000:>10.1f}{1 / seconds:>10.2f}", flush=True)
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
