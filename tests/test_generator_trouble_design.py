@@ -47,16 +47,16 @@ def test_each_modality_fails_in_its_own_trouble_and_fusion_survives_both():
     scores = defaultdict(lambda: defaultdict(list))
     for index in range(6):
         scene = build_scene(np.random.default_rng([0, index]), 200, (320, 240))
-        rendered = [render_frame(scene, i) for i in range(200)]
         for segment in scene.segments:
             if segment.kind == "occlusion":
                 continue
             first = max(segment.start - 3, 0)
-            frames = [{"color": r.color, "ir": r.ir} for r in rendered[first:segment.end]]
+            rendered = [render_frame(scene, i) for i in range(first, segment.end)]
+            frames = [{"color": r.color, "ir": r.ir} for r in rendered]
             for mode, modalities in modes.items():
-                centres = _track(frames, rendered[first].box, modalities)
+                centres = _track(frames, rendered[0].box, modalities)
                 hits = []
-                for (cx, cy), frame in zip(centres, rendered[first + 1:segment.end]):
+                for (cx, cy), frame in zip(centres, rendered[1:]):
                     bx, by, bw, bh = frame.box
                     hits.append(np.hypot(cx - bx - bw / 2, cy - by - bh / 2) < SUCCESS_PX)
                 scores["rgb trouble" if segment.kind in RGB_KINDS else "ir trouble"][mode].append(

@@ -23,6 +23,11 @@ def register(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=16, help="pairs per step and process")
     p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
     p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    p.add_argument("--search-size", type=int, default=255,
+                   help="search crop side used in training (the tracker always searches 255; a smaller "
+                        "crop trains faster on a CPU; the tiny/r50/mobilev2 models need >= 167)")
+    p.add_argument("--search-shift", type=float, default=64,
+                   help="maximum shift of the target from the search centre, in pixels (pysot: 64)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights and of the pair sampling")
     p.add_argument("--workers", type=int, default=0, help="data-loader worker processes")
     p.add_argument("--checkpoint-every", type=int, default=100, metavar="N", help="steps between checkpoints")
@@ -37,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from rgbt_track.training.base import CHECKPOINT_NAME, BaseTrainConfig, load_training_sequences, train_base
     from trackers.config import get_arch
     from trackers.errors import InputError as TrackerInputError
+    from trackers.training.augment import CropAugment
+    from trackers.training.pairs import PairConfig
 
     for name, value in (("--steps", args.steps), ("--batch-size", args.batch_size),
                         ("--checkpoint-every", args.checkpoint_every)):
@@ -52,10 +59,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(str(exc)) from None
     if args.resume and not (__import__("pathlib").Path(args.out) / CHECKPOINT_NAME).is_file():
         raise InputError(f"--resume: no {CHECKPOINT_NAME} in {args.out}")
+    if args.search_size < 167 or (args.search_size - 127) % 8:
+        raise InputError(f"--search-size must be >= 167 and 127 + a multiple of 8, got {args.search_size}")
+    if not 0 <= args.search_shift <= (args.search_size - 127) / 2 + 32:
+        raise InputError(f"--search-shift {args.search_shift:g} would push the target off the score map")
     sequences = load_training_sequences(args.sequences, args.got10k)
+    pairs = PairConfig(search_size=args.search_size, search=CropAugment(shift=args.search_shift, scale=0.18))
     config = BaseTrainConfig(arch=args.arch, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                              optimizer=args.optimizer, seed=args.seed, num_workers=args.workers,
-                             checkpoint_every=args.checkpoint_every)
+                             checkpoint_every=args.checkpoint_every, pairs=pairs)
     try:
         final = train_base(sequences, config, args.out, resume=args.resume, init_weights=args.checkpoint,
                            device=args.device)
