@@ -1,0 +1,55 @@
+"""``rgbt-track train-qpn``: train AFAT's quality prediction network from the tracker's own runs."""
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train-qpn", help="train the failure-aware quality prediction network (QPN)",
+        description="Run the base tracker over VOT-layout sequences with ground truth, record the "
+                    "response map of every frame and its IoU, and train the QPN on windows of the "
+                    "last --history responses: success if IoU > 0.5, lost if IoU < 0.1, others "
+                    "ignored, class-weighted cross-entropy. Writes the QPN weights to OUT.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--sequences", action="append", required=True, metavar="DIR",
+                   help="VOT-layout sequence folder (with list.txt); repeatable")
+    p.add_argument("--arch", default="tiny", help="base tracker architecture")
+    p.add_argument("--checkpoint", metavar="FILE", help="base tracker weights (default: the shipped ones)")
+    p.add_argument("--mode", choices=("rgb", "ir", "fused"), default="fused", help="base tracker input mode")
+    p.add_argument("--fusion", default="l1", help="feature fusion of the fused mode")
+    p.add_argument("--out", required=True, metavar="FILE", help="QPN weights file to write")
+    p.add_argument("--history", type=int, default=20, help="frames per QPN input (AFAT: 20)")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu", help="torch device of the tracker")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from fusion.runtime import InputError, save_torch_atomic
+    from rgbt_track.datasets.vot import load_vot_sequences
+    from rgbt_track.factory import build_rgbt_tracker
+    from rgbt_track.training.qpn import QPNTrainConfig, record_runs, train_qpn
+    from trackers.errors import InputError as TrackerInputError
+
+    for name, value in (("--history", args.history), ("--epochs", args.epochs), ("--batch-size", args.batch_size)):
+        if value < 1:
+            raise InputError(f"{name} must be >= 1, got {value}")
+    if not args.lr > 0:
+        raise InputError(f"--lr must be > 0, got {args.lr}")
+    sequences = [seq for folder in args.sequences for seq in load_vot_sequences(folder)]
+    try:
+        tracker = build_rgbt_tracker(args.arch, args.mode, args.checkpoint, args.fusion, args.device)
+    except TrackerInputError as exc:
+        raise InputError(str(exc)) from None
+    records = record_runs(tracker, sequences)
+    config = QPNTrainConfig(history=args.history, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                            seed=args.seed)
+    qpn, stats = train_qpn(records, config)
+    save_torch_atomic(qpn.state_dict(), args.out)
+    print(f"wrote {args.out}: {stats['success']} success / {stats['lost']} lost windows, "
+          f"training balanced accuracy {stats['accuracy']:.3f}, lost recall {stats['lost_recall']:.3f}")
+    return 0

@@ -1,0 +1,72 @@
+"""AFAT's Quality Prediction Network (QPN): is the tracker still on target? (SPEC §2.2).
+
+Input: the response maps of the last K frames, ``(B, K, A, S, S)``, each circularly shifted so
+that its peak sits at the corner (:func:`shift_peak_to_corner`), which makes the maps
+translation invariant: only their shape (one sharp peak vs. several, spread) matters. Per frame
+3 convolutions and 1 fully connected layer embed the map; two stacked LSTMs read the K
+embeddings in order; a last linear layer gives two logits (index 0 = success, 1 = lost) from the
+final time step.
+
+AFAT publishes neither code nor widths. **Inferred** (SPEC §2.2): convs A -> 32 -> 64 -> 64, each
+3x3 stride 2 padding 1 + ReLU (25 -> 13 -> 7 -> 4), FC -> 256 + ReLU, LSTM 256 x 2 layers, FC 2.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+SUCCESS, LOST = 0, 1
+
+
+@dataclass(frozen=True)
+class QPNConfig:
+    """QPN shape. ``history`` = K; ``anchor_num`` x ``score_size``^2 = one response map."""
+
+    history: int = 20
+    anchor_num: int = 5
+    score_size: int = 25
+    conv_channels: tuple = (32, 64, 64)
+    embedding: int = 256
+    lstm_hidden: int = 256
+    lstm_layers: int = 2
+
+
+def shift_peak_to_corner(response: Tensor) -> Tensor:
+    """Roll ``(..., A, S, S)`` maps so that each one's maximum (over anchors and cells) is at ``[0, 0]``."""
+    *lead, a, s, _ = response.shape
+    flat = response.reshape(-1, a, s, s)
+    out = torch.empty_like(flat)
+    peaks = flat.amax(dim=1).reshape(flat.shape[0], -1).argmax(dim=1)
+    for i, peak in enumerate(peaks.tolist()):
+        out[i] = torch.roll(flat[i], shifts=(-(peak // s), -(peak % s)), dims=(1, 2))
+    return out.reshape(response.shape)
+
+
+class QualityPredictionNetwork(nn.Module):
+    """``(B, K, A, S, S)`` peak-shifted responses -> ``(B, 2)`` logits (success, lost)."""
+
+    def __init__(self, config: QPNConfig = QPNConfig()):
+        super().__init__()
+        self.config = config
+        layers, channels, size = [], config.anchor_num, config.score_size
+        for width in config.conv_channels:
+            layers += [nn.Conv2d(channels, width, 3, stride=2, padding=1), nn.ReLU(inplace=True)]
+            channels, size = width, (size + 1) // 2
+        self.convs = nn.Sequential(*layers)
+        self.fc = nn.Sequential(nn.Linear(channels * size * size, config.embedding), nn.ReLU(inplace=True))
+        self.lstm = nn.LSTM(config.embedding, config.lstm_hidden, num_layers=config.lstm_layers, batch_first=True)
+        self.classifier = nn.Linear(config.lstm_hidden, 2)
+
+    def forward(self, responses: Tensor) -> Tensor:
+        b, k = responses.shape[:2]
+        frames = self.convs(responses.reshape(b * k, *responses.shape[2:]))
+        embedded = self.fc(frames.flatten(1)).reshape(b, k, -1)
+        sequence, _ = self.lstm(embedded)
+        return self.classifier(sequence[:, -1])
+
+    @torch.inference_mode()
+    def lost_probability(self, responses: Tensor) -> float:
+        """P(lost) for one history ``(K, A, S, S)`` of already peak-shifted maps."""
+        return float(torch.softmax(self(responses.unsqueeze(0)), dim=1)[0, LOST])
