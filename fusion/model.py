@@ -82,8 +82,10 @@ class RFNNest(nn.Module):
 
 
 def checkpoint_dict(model: RFNNest, **extra) -> dict:
-    """What the package's checkpoint files hold: ``{"config", "model", **extra}``."""
-    return {"config": asdict(model.config), "model": model.state_dict(), **extra}
+    """What the package's checkpoint files hold: ``{"config", "model", **extra}`` (config as plain lists)."""
+    config = asdict(model.config)
+    config["channels"] = list(config["channels"])
+    return {"config": config, "model": model.state_dict(), **extra}
 
 
 def model_from_checkpoint(obj: dict, source: str = "checkpoint") -> RFNNest:

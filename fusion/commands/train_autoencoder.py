@@ -1,0 +1,42 @@
+"""``rfn-nest train-autoencoder``: training stage 1, the nest auto-encoder (SPEC §1.5)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    from fusion.training.options import add_common_arguments
+
+    p = subparsers.add_parser(
+        "train-autoencoder", help="stage 1: train the encoder and decoder on gray images",
+        description="Train the RFN-Nest auto-encoder: L = MSE + lambda * (1 - MS-SSIM) on gray S x S images "
+                    "from one or more folders (the paper: 80,000 MS-COCO images, 2 epochs, batch 4, Adam 1e-4, "
+                    "lambda 100). Run it under torchrun for several GPUs.")
+    p.add_argument("image_dirs", nargs="+", type=Path, metavar="IMAGE_DIR", help="folder(s) of training images")
+    p.add_argument("--ssim-weight", type=float, default=100.0, help="lambda (default 100)")
+    p.add_argument("--no-nest", action="store_true", help="the decoder without nest connections (ablation, Sec. 4.6)")
+    p.add_argument("--deep-supervision", action="store_true", help="three decoder outputs, losses averaged")
+    p.add_argument("--channels", type=int, nargs=4, default=[64, 112, 160, 208], metavar="C",
+                   help="encoder widths per scale (default the paper's 64 112 160 208; smaller for quick CPU models)")
+    add_common_arguments(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from fusion.data import ImageFolderDataset
+    from fusion.model import RFNNest, RFNNestConfig
+    from fusion.runtime import seed_everything
+    from fusion.training.loop import train
+    from fusion.training.losses import AutoencoderLossConfig
+    from fusion.training.options import train_config
+    from fusion.training.tasks import AutoencoderTask
+
+    config = train_config(args)
+    dataset = ImageFolderDataset(args.image_dirs, args.image_size, args.sampling)
+    seed_everything(config.seed)
+    model = RFNNest(RFNNestConfig(tuple(args.channels), nest=not args.no_nest,
+                                 deep_supervision=args.deep_supervision))
+    task = AutoencoderTask(model, AutoencoderLossConfig(args.ssim_weight, args.ms_ssim_form))
+    train(task, dataset, config, args.out, stage="autoencoder", resume=args.resume)
+    return 0
