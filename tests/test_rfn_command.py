@@ -64,6 +64,31 @@ def generated(tmp_path_factory):
     return root
 
 
+def _copy_with(generated, tmp_path, damage):
+    seqs = tmp_path / "seqs"
+    shutil.copytree(generated / "seqs", seqs)
+    damage(seqs)
+    return ["train-rfn", "--sequences", str(seqs), "--checkpoint", str(generated / "tiny.pth"),
+            "--out", str(tmp_path / "o"), "--max-steps", "1", "--batch-size", "1", "--val-fraction", "0"]
+
+
+def test_unreadable_frame_is_a_one_line_error_naming_it(generated, tmp_path, capsys):
+    def damage(seqs):
+        for frame in seqs.glob("*/color/*.jpg"):
+            frame.write_bytes(b"garbage")
+    code, err = _run(_copy_with(generated, tmp_path, damage), capsys)
+    errors = [line for line in err.splitlines() if "error" in line]
+    assert code == 2 and errors == [err.splitlines()[-1]] and ".jpg" in errors[0]
+    assert not (tmp_path / "o" / "rfn.pth").exists()
+
+
+def test_mismatched_rgb_and_ir_counts_are_a_one_line_error(generated, tmp_path, capsys):
+    def damage(seqs):
+        sorted(seqs.glob("*/ir/*.jpg"))[-1].unlink()
+    code, err = _run(_copy_with(generated, tmp_path, damage), capsys)
+    assert code == 2 and err.count("\n") == 1 and "synth-" in err
+
+
 @pytest.mark.slow
 def test_end_to_end_train_validate_and_resume(generated, tmp_path, capsys):
     out = tmp_path / "run"

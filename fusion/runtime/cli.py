@@ -29,6 +29,14 @@ def discover_commands(package: ModuleType) -> list[ModuleType]:
     return modules
 
 
+def _close_progress_bars() -> None:
+    """Close the progress bars an error left open, so that the error message gets a line of its own."""
+    from tqdm import tqdm
+
+    for bar in list(getattr(tqdm, "_instances", ())):
+        bar.close()
+
+
 def run_cli(prog: str, description: str, commands: Sequence[ModuleType], argv: Sequence[str] | None,
             user_errors: tuple[type[BaseException], ...] = ()) -> int:
     """Parse ``argv`` with one sub-command per module in ``commands`` and run it."""
@@ -40,12 +48,14 @@ def run_cli(prog: str, description: str, commands: Sequence[ModuleType], argv: S
     try:
         code = args.func(args)
     except USER_ERRORS + tuple(user_errors) as exc:
+        _close_progress_bars()
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in message:
             message = f"{message}: {exc.filename}"
         print(f"{prog}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        _close_progress_bars()
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     return int(code or 0)
