@@ -1,7 +1,8 @@
-"""Build a ready RGB-T tracker from names: architecture, mode, checkpoint and feature fusion.
+"""Build a ready RGB-T tracker from names: architecture, mode, checkpoints and feature fusion.
 
-The one place that joins ``trackers`` (the Siamese tracker) with ``rgbt_track``'s fusion modules;
-the CLI, the VOT TraX server and the evaluation code all call :func:`build_rgbt_tracker`.
+The one place that joins ``trackers`` (the Siamese tracker, AFAT's failure-aware wrapper) with
+``rgbt_track``'s fusion modules and shipped weights; the CLI, the VOT TraX server and the training
+and evaluation code all call :func:`build_rgbt_tracker` or :func:`build_afat_tracker`.
 """
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from typing import Callable
 
 from torch import nn
 
+from trackers.afat import FailureAwareTracker, redetection_hyperparams
 from trackers.builder import build_tracker
 from trackers.config import ArchSpec, get_arch
+from trackers.qpn import load_qpn
 from trackers.tracker import SiameseTracker
 
 from fusion.runtime.errors import InputError
-from rgbt_track.weights import default_tracker_weights
+from rgbt_track.weights import default_tracker_weights, shipped_weights
+
+PathLike = str | os.PathLike
 
 
 def _l1(spec: ArchSpec) -> nn.Module:
@@ -24,8 +29,8 @@ def _l1(spec: ArchSpec) -> nn.Module:
 
 
 def _rfn(spec: ArchSpec) -> nn.Module:
-    from rgbt_track.feature_fusion.rfn import load_rfn_for, shipped_rfn_path
-    return load_rfn_for(shipped_rfn_path(spec.name), spec.neck_out_channels)
+    from rgbt_track.feature_fusion.rfn import load_rfn_for
+    return load_rfn_for(shipped_weights(spec.name, "rfn"), spec.neck_out_channels)
 
 
 # name -> builder(arch spec) -> fusion module (forward(rgb_feats, ir_feats) -> fused feats)
@@ -42,17 +47,46 @@ def build_fusion(name: str, spec: ArchSpec) -> nn.Module:
     return FUSION_BUILDERS[name](spec)
 
 
-def build_rgbt_tracker(arch: str = "tiny", mode: str = "fused", checkpoint: str | os.PathLike | None = None,
-                       fusion: str | nn.Module = "l1", device: str = "cpu") -> SiameseTracker:
+def build_rgbt_tracker(arch: str = "tiny", mode: str = "fused", checkpoint: PathLike | None = None,
+                       fusion: str | nn.Module = "l1", device: str = "cpu", redetect: bool = False) -> SiameseTracker:
     """A :class:`SiameseTracker` for ``arch`` in ``mode`` (``rgb``, ``ir`` or ``fused``).
 
     ``checkpoint`` defaults to the shipped weights of ``arch`` (only ``tiny`` ships some; the pysot
     architectures need their model-zoo file). ``fusion`` (a name from :data:`FUSION_BUILDERS`, or a
-    module) is used in fused mode only and ignored otherwise.
+    module) is used in fused mode only and ignored otherwise. ``redetect`` swaps in the wider
+    re-detection search of :func:`trackers.afat.redetection_hyperparams`.
     """
     spec = get_arch(arch)
     weights = checkpoint if checkpoint is not None else default_tracker_weights(arch)
     module = None
     if mode == "fused":
         module = fusion if isinstance(fusion, nn.Module) else build_fusion(fusion, spec)
-    return build_tracker(arch, weights=weights, mode=mode, fusion=module, device=device)
+    hyperparams = redetection_hyperparams(spec.hyperparams) if redetect else None
+    return build_tracker(arch, weights=weights, mode=mode, fusion=module, device=device, hyperparams=hyperparams)
+
+
+def build_afat_tracker(arch: str = "tiny", mode: str = "fused", checkpoint: PathLike | None = None,
+                       fusion: str | nn.Module = "rfn", qpn_checkpoint: PathLike | None = None,
+                       correction_arch: str | None = None, correction_checkpoint: PathLike | None = None,
+                       device: str = "cpu") -> FailureAwareTracker:
+    """AFAT: the base tracker of :func:`build_rgbt_tracker`, its QPN and a correction tracker.
+
+    ``qpn_checkpoint`` defaults to the QPN shipped for ``arch``. The correction tracker runs in the
+    same mode with the same fusion. AFAT's own pairing is a MobileNetV2 base corrected by a
+    ResNet-50 tracker (``arch="mobilev2", correction_arch="r50"`` with both model-zoo files).
+    Without ``correction_arch`` the base network corrects itself with the wider re-detection
+    search (:func:`trackers.afat.redetection_hyperparams`); that is the embedded default's setup.
+    """
+    base = build_rgbt_tracker(arch, mode, checkpoint, fusion, device)
+    if correction_arch is None:
+        correction = build_rgbt_tracker(arch, mode, checkpoint, base.fusion if mode == "fused" else fusion,
+                                        device, redetect=True)
+    else:
+        if correction_checkpoint is None and correction_arch != arch:
+            correction_checkpoint = default_tracker_weights(correction_arch)
+        correction = build_rgbt_tracker(correction_arch, mode, correction_checkpoint or checkpoint, fusion, device)
+    qpn, _ = load_qpn(qpn_checkpoint if qpn_checkpoint is not None else shipped_weights(arch, "qpn"))
+    if (qpn.config.anchor_num, qpn.config.score_size) != (base.anchor_num, base.score_size):
+        raise InputError(f"the QPN reads {qpn.config.anchor_num}x{qpn.config.score_size}x{qpn.config.score_size} "
+                         f"responses, the '{arch}' tracker gives {base.anchor_num}x{base.score_size}x{base.score_size}")
+    return FailureAwareTracker(base, correction, qpn.to(base.device), history=qpn.config.history)

@@ -7,7 +7,8 @@ import torch
 
 from fusion.runtime import InputError, save_torch_atomic
 from rgbt_track.factory import build_rgbt_tracker
-from rgbt_track.feature_fusion.rfn import ReducedRFNFusion, load_rfn_for, rfn_file_dict, shipped_rfn_path
+from rgbt_track.feature_fusion.rfn import ReducedRFNFusion, load_rfn_for, rfn_file_dict
+from rgbt_track.weights import shipped_weights
 from trackers.config import get_arch
 
 
@@ -21,12 +22,12 @@ def test_rfn_file_for_other_channels_is_refused(tmp_path):
 
 def test_unknown_arch_has_no_shipped_rfn():
     with pytest.raises(InputError, match="train-rfn"):
-        shipped_rfn_path("r50")
+        shipped_weights("r50", "rfn")
 
 
 def test_shipped_tiny_rfn_tracks_in_fused_mode():
     spec = get_arch("tiny")
-    fusion = load_rfn_for(shipped_rfn_path("tiny"), spec.neck_out_channels)
+    fusion = load_rfn_for(shipped_weights("tiny", "rfn"), spec.neck_out_channels)
     assert isinstance(fusion, ReducedRFNFusion) and not fusion.training
     tracker = build_rgbt_tracker("tiny", mode="fused", fusion="rfn")
     assert isinstance(tracker.fusion, ReducedRFNFusion)

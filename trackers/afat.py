@@ -20,13 +20,30 @@ attributes ``center`` (cx, cy) and ``size`` (w, h) of :class:`trackers.tracker.S
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
+from trackers.config import TrackerHyperparams
 from trackers.qpn import QualityPredictionNetwork, shift_peak_to_corner
 from trackers.tracker import SiameseTracker, TrackResult
+
+REDETECT_INSTANCE_SIZE = 319
+"""Search crop of the re-detection settings: 127 + 24 * 8, a 33x33 score map instead of 25x25."""
+
+
+def redetection_hyperparams(hp: TrackerHyperparams) -> TrackerHyperparams:
+    """Settings that turn a tracker into a correction tracker for itself when no stronger one exists.
+
+    AFAT corrects its MobileNetV2 base with a ResNet-50 tracker. Where only one network is at hand
+    (the ``tiny`` default) the correction is the same network searching a wider region
+    (:data:`REDETECT_INSTANCE_SIZE`, 1.25x the side) with half the cosine-window influence, so a
+    target the base tracker lost to a nearby distractor or clutter can be found again; the same
+    idea as pysot's long-term SiamRPN, which widens its search once it judges the target lost.
+    """
+    return replace(hp, instance_size=max(hp.instance_size, REDETECT_INSTANCE_SIZE),
+                   window_influence=hp.window_influence / 2)
 
 
 @dataclass

@@ -7,19 +7,21 @@ from collections.abc import Mapping
 from torch import nn
 
 from trackers.checkpoint import load_tracker_weights
-from trackers.config import get_arch
+from trackers.config import TrackerHyperparams, get_arch
 from trackers.model import build_model
 from trackers.tracker import SiameseTracker
 
 
 def build_tracker(arch: str = "tiny", weights: str | os.PathLike | Mapping | None = None, mode: str = "rgb",
-                  fusion: nn.Module | None = None, device: str = "cpu") -> SiameseTracker:
+                  fusion: nn.Module | None = None, device: str = "cpu",
+                  hyperparams: TrackerHyperparams | None = None) -> SiameseTracker:
     """Build ``arch``'s model, load ``weights`` (file or state dict; random init when None) and wrap it.
 
-    The tracker uses ``arch``'s hyperparameters and anchors from :data:`trackers.config.ARCHITECTURES`.
+    The tracker uses ``arch``'s anchors and, unless ``hyperparams`` is given, its hyperparameters
+    from :data:`trackers.config.ARCHITECTURES`.
     """
     spec = get_arch(arch)
     model = build_model(arch)
     if weights is not None:
         load_tracker_weights(model, weights)
-    return SiameseTracker(model, spec.hyperparams, spec.anchors, mode=mode, fusion=fusion, device=device)
+    return SiameseTracker(model, hyperparams or spec.hyperparams, spec.anchors, mode=mode, fusion=fusion, device=device)

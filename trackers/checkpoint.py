@@ -28,7 +28,7 @@ def load_tracker_weights(model: nn.Module, source: str | os.PathLike | Mapping) 
     mismatches.
     """
     name = str(source) if isinstance(source, (str, os.PathLike)) else "the given state dict"
-    raw = _read(Path(source)) if isinstance(source, (str, os.PathLike)) else source
+    raw = read_checkpoint(source) if isinstance(source, (str, os.PathLike)) else source
     state = _unwrap(raw, name)
     for key, value in state.items():
         if not isinstance(value, torch.Tensor):
@@ -39,7 +39,9 @@ def load_tracker_weights(model: nn.Module, source: str | os.PathLike | Mapping) 
     model.load_state_dict(state, strict=True)
 
 
-def _read(path: Path) -> object:
+def read_checkpoint(path: str | os.PathLike) -> object:
+    """``torch.load(path, weights_only=True)`` on the CPU; :class:`InputError` naming a missing or corrupt file."""
+    path = Path(path)
     if not path.is_file():
         raise InputError(f"checkpoint not found: {path}")
     try:

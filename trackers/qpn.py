@@ -12,10 +12,15 @@ AFAT publishes neither code nor widths. **Inferred** (SPEC §2.2): convs A -> 32
 """
 from __future__ import annotations
 
+import dataclasses
+import os
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
+
+from trackers.checkpoint import read_checkpoint
+from trackers.errors import InputError
 
 SUCCESS, LOST = 0, 1
 
@@ -70,3 +75,36 @@ class QualityPredictionNetwork(nn.Module):
     def lost_probability(self, responses: Tensor) -> float:
         """P(lost) for one history ``(K, A, S, S)`` of already peak-shifted maps."""
         return float(torch.softmax(self(responses.unsqueeze(0)), dim=1)[0, LOST])
+
+
+def qpn_file_dict(qpn: QualityPredictionNetwork, meta: dict | None = None) -> dict:
+    """What a QPN weights file holds: ``{"qpn": state dict, "qpn_config": ..., "meta": ...}``.
+
+    ``meta`` (e.g. the base tracker's ``arch``, the training data) must hold plain values only so
+    that the file loads with ``weights_only``.
+    """
+    config = dataclasses.asdict(qpn.config)
+    config["conv_channels"] = list(config["conv_channels"])
+    return {"qpn": qpn.state_dict(), "qpn_config": config, "meta": dict(meta or {})}
+
+
+def load_qpn(path: str | os.PathLike) -> tuple[QualityPredictionNetwork, dict]:
+    """The QPN stored in ``path`` by :func:`qpn_file_dict` (eval mode) and its meta.
+
+    Raises :class:`InputError` naming the file when it is missing, corrupt, holds NaN/Inf or is
+    not a QPN file.
+    """
+    state = read_checkpoint(path)
+    if not isinstance(state, dict) or not {"qpn", "qpn_config"} <= state.keys():
+        raise InputError(f"{path} is not a QPN weights file (expected 'qpn' and 'qpn_config' entries)")
+    for key, value in state["qpn"].items():
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            raise InputError(f"checkpoint {path} has NaN/Inf values in 'qpn.{key}'")
+    try:
+        config = dict(state["qpn_config"])
+        config["conv_channels"] = tuple(config["conv_channels"])
+        qpn = QualityPredictionNetwork(QPNConfig(**config))
+        qpn.load_state_dict(state["qpn"])
+    except (TypeError, ValueError, RuntimeError, KeyError) as exc:
+        raise InputError(f"{path}: bad QPN weights file: {str(exc).splitlines()[0]}") from None
+    return qpn.eval(), dict(state.get("meta", {}))

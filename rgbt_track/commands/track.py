@@ -38,7 +38,11 @@ def register(subparsers) -> None:
     p.add_argument("--arch", choices=ARCHS, default="tiny", help="tracker architecture (default tiny)")
     p.add_argument("--checkpoint", type=Path, metavar="FILE",
                    help="tracker weights (pysot model.pth, training snapshot; default: the shipped tiny weights)")
-    p.add_argument("--fusion", default="l1", help="feature fusion for fused mode (default l1)")
+    p.add_argument("--fusion", default="l1", help="feature fusion for fused mode: l1 or rfn (the shipped RFN; default l1)")
+    p.add_argument("--afat", action="store_true",
+                   help="wrap the tracker in AFAT's failure-aware tracker (quality prediction network + "
+                        "correction tracker; the shipped QPN unless --qpn-checkpoint)")
+    p.add_argument("--qpn-checkpoint", type=Path, metavar="FILE", help="QPN weights for --afat (rgbt-track train-qpn)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="torch device (default cpu)")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="torch CPU threads (default: torch's choice; 1 is faster on a busy machine)")
@@ -52,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from fusion.runtime import InputError, atomic_path
-    from rgbt_track.factory import build_rgbt_tracker
+    from rgbt_track.factory import build_afat_tracker, build_rgbt_tracker
     from rgbt_track.frames import list_frames, read_frame
 
     import torch
@@ -72,8 +76,14 @@ def run(args: argparse.Namespace) -> int:
     paths = {name: list_frames(getattr(args, name)) for name in ("color", "ir") if getattr(args, name)}
     if len(paths) == 2 and len(paths["color"]) != len(paths["ir"]):
         raise InputError(f"{args.color} has {len(paths['color'])} frames but {args.ir} has {len(paths['ir'])}")
-    tracker = build_rgbt_tracker(args.arch, mode=mode, checkpoint=args.checkpoint, fusion=args.fusion,
-                                 device=args.device)
+    if args.qpn_checkpoint is not None and not args.afat:
+        raise InputError("--qpn-checkpoint is only used with --afat")
+    if args.afat:
+        tracker = build_afat_tracker(args.arch, mode=mode, checkpoint=args.checkpoint, fusion=args.fusion,
+                                     qpn_checkpoint=args.qpn_checkpoint, device=args.device)
+    else:
+        tracker = build_rgbt_tracker(args.arch, mode=mode, checkpoint=args.checkpoint, fusion=args.fusion,
+                                     device=args.device)
     count = len(next(iter(paths.values())))
 
     def frames(i: int) -> dict:

@@ -16,8 +16,11 @@ def register(subparsers) -> None:
                    help="VOT-layout sequence folder (with list.txt); repeatable")
     p.add_argument("--arch", default="tiny", help="base tracker architecture")
     p.add_argument("--checkpoint", metavar="FILE", help="base tracker weights (default: the shipped ones)")
-    p.add_argument("--mode", choices=("rgb", "ir", "fused"), default="fused", help="base tracker input mode")
-    p.add_argument("--fusion", default="l1", help="feature fusion of the fused mode")
+    p.add_argument("--mode", choices=("rgb", "ir", "fused"), action="append", default=None,
+                   help="base tracker input mode whose runs train the QPN; repeatable, the runs of all "
+                        "given modes are pooled (default: rgb, ir and fused, so that one QPN serves the "
+                        "three trackers of the VOT workspace)")
+    p.add_argument("--fusion", default="rfn", help="feature fusion of the fused mode (rfn: the shipped RFN)")
     p.add_argument("--out", required=True, metavar="FILE", help="QPN weights file to write")
     p.add_argument("--history", type=int, default=20, help="frames per QPN input (AFAT: 20)")
     p.add_argument("--epochs", type=int, default=20)
@@ -33,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from rgbt_track.datasets.vot import load_vot_sequences
     from rgbt_track.factory import build_rgbt_tracker
     from rgbt_track.training.qpn import QPNTrainConfig, record_runs, train_qpn
-    from trackers.errors import InputError as TrackerInputError
+    from trackers.qpn import qpn_file_dict
 
     for name, value in (("--history", args.history), ("--epochs", args.epochs), ("--batch-size", args.batch_size)):
         if value < 1:
@@ -41,15 +44,17 @@ def run(args: argparse.Namespace) -> int:
     if not args.lr > 0:
         raise InputError(f"--lr must be > 0, got {args.lr}")
     sequences = [seq for folder in args.sequences for seq in load_vot_sequences(folder)]
-    try:
-        tracker = build_rgbt_tracker(args.arch, args.mode, args.checkpoint, args.fusion, args.device)
-    except TrackerInputError as exc:
-        raise InputError(str(exc)) from None
-    records = record_runs(tracker, sequences)
+    modes = args.mode or ["rgb", "ir", "fused"]
+    records = []
+    for mode in dict.fromkeys(modes):
+        tracker = build_rgbt_tracker(args.arch, mode, args.checkpoint, args.fusion, args.device)
+        records += record_runs(tracker, sequences, desc=f"tracking ({mode})")
     config = QPNTrainConfig(history=args.history, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                             seed=args.seed)
     qpn, stats = train_qpn(records, config)
-    save_torch_atomic(qpn.state_dict(), args.out)
+    meta = {"arch": args.arch, "modes": list(dict.fromkeys(modes)), "fusion": args.fusion,
+            "sequences": len(sequences), **stats}
+    save_torch_atomic(qpn_file_dict(qpn, meta), args.out)
     print(f"wrote {args.out}: {stats['success']} success / {stats['lost']} lost windows, "
           f"training balanced accuracy {stats['accuracy']:.3f}, lost recall {stats['lost_recall']:.3f}")
     return 0

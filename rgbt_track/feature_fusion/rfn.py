@@ -31,7 +31,6 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal, Sequence
 
 import torch
@@ -155,13 +154,3 @@ def load_rfn_for(path: str | os.PathLike, channels: Sequence[int],
         raise InputError(f"{path}: RFN levels have {fusion.channels} channels{trained_for}, "
                          f"the tracker's neck has {list(channels)}")
     return fusion
-
-
-def shipped_rfn_path(arch: str) -> Path:
-    """The trained RFN shipped for ``arch`` (``rgbt_track/weights/<arch>_rfn.pth``); InputError if none."""
-    from rgbt_track.weights import WEIGHTS_DIR
-
-    path = WEIGHTS_DIR / f"{arch}_rfn.pth"
-    if not path.is_file():
-        raise InputError(f"no trained RFN ships for '{arch}': train one with 'rgbt-track train-rfn --arch {arch}'")
-    return path

@@ -47,10 +47,11 @@ class ResponseRecord:
     ious: np.ndarray
 
 
-def record_runs(tracker: Tracker, sequences: Sequence[RGBTSequence], progress: bool = True) -> list[ResponseRecord]:
+def record_runs(tracker: Tracker, sequences: Sequence[RGBTSequence], progress: bool = True,
+                desc: str = "tracking") -> list[ResponseRecord]:
     """Track every sequence and keep its responses and per-frame IoUs (frames after init only)."""
     records = []
-    for seq in tqdm(sequences, desc="tracking", unit="seq", disable=not progress):
+    for seq in tqdm(sequences, desc=desc, unit="seq", disable=not progress):
         run = run_sequence(tracker, seq, keep_responses=True)
         if not run.responses:
             continue

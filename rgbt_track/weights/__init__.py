@@ -1,8 +1,14 @@
 """Weights shipped inside the package, and where to find them.
 
-``tiny_siamrpn.pth`` is the embedded default tracker (trained with ``rgbt-track train-base``; the
-manifest beside it records the command and data). The pysot architectures ship no weights: their
-model-zoo files are downloaded by the user and passed with ``--checkpoint``.
+The embedded default (``tiny``) ships three files, each trained by the package's own commands on
+generated sequences; ``MANIFEST.md`` beside them records the exact commands and data:
+
+* ``tiny_siamrpn.pth`` - the Siamese base tracker (``rgbt-track train-base``),
+* ``tiny_rfn.pth`` - the reduced RFN of the fused mode (``rgbt-track train-rfn``),
+* ``tiny_qpn.pth`` - AFAT's quality prediction network (``rgbt-track train-qpn``).
+
+The pysot architectures ship no weights: their model-zoo files are downloaded by the user and
+passed with ``--checkpoint``.
 """
 from __future__ import annotations
 
@@ -12,19 +18,28 @@ from fusion.runtime.errors import InputError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent
 
-SHIPPED_TRACKER_WEIGHTS = {"tiny": "tiny_siamrpn.pth"}
+SHIPPED_ARCHS = ("tiny",)
+FILE_NAMES = {"tracker": "{arch}_siamrpn.pth", "rfn": "{arch}_rfn.pth", "qpn": "{arch}_qpn.pth"}
+TRAINED_BY = {"tracker": "train-base", "rfn": "train-rfn", "qpn": "train-qpn"}
 PYSOT_MODEL_ZOO = {"r50": "siamrpn_r50_l234_dwxcorr", "mobilev2": "siamrpn_mobilev2_l234_dwxcorr"}
 
 
-def default_tracker_weights(arch: str) -> Path:
-    """The shipped weights file for ``arch``; :class:`InputError` saying what to pass when there is none."""
-    if arch in PYSOT_MODEL_ZOO:
-        raise InputError(f"no weights ship for '{arch}': pass --checkpoint, the pysot model-zoo file "
+def shipped_weights(arch: str, kind: str) -> Path:
+    """The shipped ``kind`` (``tracker``, ``rfn`` or ``qpn``) file of ``arch``; InputError saying what to pass."""
+    option = {"tracker": "--checkpoint", "rfn": "--rfn-checkpoint", "qpn": "--qpn-checkpoint"}[kind]
+    if kind == "tracker" and arch in PYSOT_MODEL_ZOO:
+        raise InputError(f"no weights ship for '{arch}': pass {option}, the pysot model-zoo file "
                          f"{PYSOT_MODEL_ZOO[arch]}/model.pth")
-    if arch not in SHIPPED_TRACKER_WEIGHTS:
-        raise InputError(f"no weights ship for '{arch}': pass --checkpoint")
-    path = WEIGHTS_DIR / SHIPPED_TRACKER_WEIGHTS[arch]
+    if arch not in SHIPPED_ARCHS:
+        raise InputError(f"no {kind} weights ship for '{arch}': pass {option}, or train them with "
+                         f"'rgbt-track {TRAINED_BY[kind]} --arch {arch}'")
+    path = WEIGHTS_DIR / FILE_NAMES[kind].format(arch=arch)
     if not path.is_file():
-        raise InputError(f"the shipped '{arch}' weights {path} are missing: pass --checkpoint, or train them "
-                         f"with 'rgbt-track train-base --arch {arch}'")
+        raise InputError(f"the shipped '{arch}' {kind} weights {path} are missing: pass {option}, or train "
+                         f"them with 'rgbt-track {TRAINED_BY[kind]} --arch {arch}'")
     return path
+
+
+def default_tracker_weights(arch: str) -> Path:
+    """The shipped base-tracker weights of ``arch`` (:func:`shipped_weights` with ``kind="tracker"``)."""
+    return shipped_weights(arch, "tracker")
