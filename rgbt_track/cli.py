@@ -9,6 +9,19 @@ from trackers.errors import InputError as TrackerInputError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one sub-command; user errors exit 2 with one line, a crashed tracker under the VOT
+    toolkit exits 1 after the tail of that tracker's log."""
+    from rgbt_track.vot.runner import TrackerFailure
+
+    try:
+        return _run(argv)
+    except TrackerFailure as failure:
+        print(failure.log_tail(), file=sys.stderr)
+        print(f"rgbt-track: error: {failure}", file=sys.stderr)
+        return 1
+
+
+def _run(argv: Sequence[str] | None) -> int:
     import rgbt_track.commands
     return run_cli("rgbt-track", "RGB-T object tracking with a residual fusion network (RFN-Nest, Sec. 5).",
                    discover_commands(rgbt_track.commands), argv, user_errors=(TrackerInputError,))
