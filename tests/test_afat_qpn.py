@@ -84,3 +84,13 @@ def test_disabled_or_without_correction_returns_base_boxes():
         result = afat.track({})
         assert not result.corrected and result.box[0] == pytest.approx(1.0)
         assert result.lost_probability > 0.5
+
+
+def test_cached_embeddings_give_the_same_verdict_as_the_whole_window():
+    torch.manual_seed(0)
+    qpn = QualityPredictionNetwork(QPNConfig(history=4)).eval()
+    window = shift_peak_to_corner(torch.rand(4, 5, 25, 25))
+    with torch.no_grad():
+        whole = torch.softmax(qpn(window.unsqueeze(0)), dim=1)[0, LOST].item()
+        cached = qpn.lost_probability(torch.stack([qpn.embed(m.unsqueeze(0))[0] for m in window]))
+    assert cached == pytest.approx(whole, abs=1e-6)

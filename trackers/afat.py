@@ -4,9 +4,10 @@ Design (AFAT publishes no code; SPEC §2.2):
 
 * ``init`` initialises the base and the correction tracker on the same frame and box and clears
   the response history.
-* ``track`` runs the base tracker, appends its response map (peak shifted to the corner) to the
-  history of the last ``history`` frames and, once the history is full, asks the QPN for
-  P(lost). Before the history is full no decision is made.
+* ``track`` runs the base tracker, embeds its response map (peak shifted to the corner) with the
+  QPN's per-frame layers, keeps the embeddings of the last ``history`` frames and, once the
+  history is full, asks the QPN's LSTMs for P(lost). Before the history is full no decision is
+  made.
 * When P(lost) > ``threshold`` and a correction tracker is given, the frame is **re-tracked**: the
   correction tracker is first synchronised to the base tracker's state *before* this frame
   (centre and size, so it searches where the base was last trusted), it tracks the frame with
@@ -67,6 +68,7 @@ class FailureAwareTracker:
         if history < 1:
             raise ValueError(f"history must be >= 1, got {history}")
         self.base, self.correction, self.qpn = base, correction, qpn.eval()
+        self.device = next(qpn.parameters()).device
         self.history_length, self.enabled, self.threshold = history, enabled, threshold
         self.history: deque[torch.Tensor] = deque(maxlen=history)
         self.corrections = 0
@@ -83,7 +85,9 @@ class FailureAwareTracker:
         """Track one frame; re-track it with the correction tracker when the QPN says lost."""
         center, size = self.base.center.copy(), self.base.size.copy()
         result = self.base.track(frames)
-        self.history.append(shift_peak_to_corner(torch.from_numpy(result.response)))
+        with torch.inference_mode():
+            response = shift_peak_to_corner(torch.from_numpy(result.response)).to(self.device)
+            self.history.append(self.qpn.embed(response.unsqueeze(0))[0])
         lost = float("nan")
         if len(self.history) == self.history_length:
             lost = self.qpn.lost_probability(torch.stack(list(self.history)))

@@ -66,15 +66,26 @@ class QualityPredictionNetwork(nn.Module):
 
     def forward(self, responses: Tensor) -> Tensor:
         b, k = responses.shape[:2]
-        frames = self.convs(responses.reshape(b * k, *responses.shape[2:]))
-        embedded = self.fc(frames.flatten(1)).reshape(b, k, -1)
+        embedded = self.embed(responses.reshape(b * k, *responses.shape[2:])).reshape(b, k, -1)
+        return self.classify(embedded)
+
+    def embed(self, responses: Tensor) -> Tensor:
+        """Per-frame part: ``(N, A, S, S)`` peak-shifted maps -> ``(N, embedding)``.
+
+        Each frame's embedding depends on that frame alone, so a tracker computes it once per frame
+        and keeps the last K (:class:`trackers.afat.FailureAwareTracker` does).
+        """
+        return self.fc(self.convs(responses).flatten(1))
+
+    def classify(self, embedded: Tensor) -> Tensor:
+        """Sequence part: ``(B, K, embedding)`` in time order -> ``(B, 2)`` logits (success, lost)."""
         sequence, _ = self.lstm(embedded)
         return self.classifier(sequence[:, -1])
 
     @torch.inference_mode()
-    def lost_probability(self, responses: Tensor) -> float:
-        """P(lost) for one history ``(K, A, S, S)`` of already peak-shifted maps."""
-        return float(torch.softmax(self(responses.unsqueeze(0)), dim=1)[0, LOST])
+    def lost_probability(self, embedded: Tensor) -> float:
+        """P(lost) for one history ``(K, embedding)`` of per-frame embeddings (:meth:`embed`)."""
+        return float(torch.softmax(self.classify(embedded.unsqueeze(0)), dim=1)[0, LOST])
 
 
 def qpn_file_dict(qpn: QualityPredictionNetwork, meta: dict | None = None) -> dict:
