@@ -1,8 +1,13 @@
-"""Load a fusion model and fuse image arrays, fast (inference mode, channels-last, optional bf16).
+"""Load a fusion model and fuse image arrays, fast.
 
-``load_model()`` with no argument gives the embedded default (``fusion/weights/``); package
-checkpoints (``--checkpoint``) and the reference's own files (``--autoencoder``/``--rfn``, through
-:mod:`fusion.reference_keys`) load too.
+``load_model()`` with no argument gives the embedded default (``fusion/weights/``, see its
+``MANIFEST.md``); package checkpoints (``--checkpoint``) and the reference's own files
+(``--autoencoder``/``--rfn``, through :mod:`fusion.reference_keys`) load too.
+
+On CPU, :func:`fuse_arrays` runs :class:`fusion.fast_forward.FastRFNNest` (padding once, NNPACK
+Winograd 3x3 convolutions, 1x1 convolutions as matrix products; same outputs up to float
+rounding). On CUDA, and for the ablation variants it does not cover, it runs the modules in
+inference mode, channels-last, with autocast for bf16/fp16.
 """
 from __future__ import annotations
 
@@ -12,12 +17,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from fusion.fast_forward import FastRFNNest, supports
 from fusion.model import RFNNest, model_from_checkpoint
 from fusion.reference_keys import load_reference_model
 from fusion.runtime.checkpoint_file import load_state_file
 from fusion.runtime.errors import InputError
 
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "weights" / "rfn_nest_tno_small.pth"
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "weights" / "rfn_nest_small.pth"
+MIN_SIZE = 16  # the coarsest of the four scales must be 2 px for its reflection padding
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -36,7 +43,7 @@ def resolve_device(device: str | None) -> torch.device:
 
 def load_model(checkpoint: str | os.PathLike | None = None, autoencoder: str | os.PathLike | None = None,
                rfn: str | os.PathLike | None = None, device: str | torch.device = "cpu") -> RFNNest:
-    """An eval-mode, frozen, channels-last :class:`RFNNest` on ``device``.
+    """An eval-mode, frozen :class:`RFNNest` on ``device`` (channels-last on CUDA).
 
     ``autoencoder`` (+ optional ``rfn``): reference checkpoint files. Otherwise ``checkpoint``
     (a file written by the ``rfn-nest train-*`` commands), by default the embedded one.
@@ -51,27 +58,35 @@ def load_model(checkpoint: str | os.PathLike | None = None, autoencoder: str | o
         path = Path(checkpoint) if checkpoint is not None else DEFAULT_CHECKPOINT
         model = model_from_checkpoint(load_state_file(path), f"checkpoint {path}")
     model.eval().requires_grad_(False)
-    return model.to(device=device, memory_format=torch.channels_last)
+    device = torch.device(device)
+    return model.to(device=device, memory_format=torch.channels_last if device.type == "cuda" else torch.contiguous_format)
 
 
 def fuse_arrays(model: RFNNest, ir: np.ndarray, vi: np.ndarray, strategy: str = "rfn",
                 dtype: str = "fp32") -> np.ndarray:
     """Fuse two gray ``(H, W)`` float arrays on 0..255 -> raw fused ``(H, W)`` float32 (unscaled).
 
-    ``dtype``: ``fp32`` (default), ``bf16`` or ``fp16`` (autocast; fp16 on CUDA only).
+    ``dtype``: ``fp32`` (default), ``bf16`` or ``fp16`` (CUDA only). Images must be at least
+    ``MIN_SIZE`` pixels on each side.
     """
     if ir.shape != vi.shape:
         raise InputError(f"infrared {ir.shape} and visible {vi.shape} images differ in size (use --resize)")
-    if min(ir.shape) < 8:
-        raise InputError(f"images must be at least 8x8 pixels, got {ir.shape}")
+    if min(ir.shape) < MIN_SIZE:
+        raise InputError(f"images must be at least {MIN_SIZE}x{MIN_SIZE} pixels (four scales), got {ir.shape[1]}x{ir.shape[0]}")
     device = next(model.parameters()).device
     if dtype == "fp16" and device.type != "cuda":
         raise InputError("fp16 needs a CUDA device; use bf16 on CPU")
 
-    def as_tensor(a: np.ndarray) -> torch.Tensor:
-        t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))[None, None]
-        return t.to(device).contiguous(memory_format=torch.channels_last)
+    fast = device.type == "cpu" and supports(model)
 
-    with torch.inference_mode(), torch.autocast(device.type, dtype=DTYPES[dtype], enabled=dtype != "fp32"):
-        fused = model.fuse(as_tensor(ir), as_tensor(vi), strategy)
+    def as_tensor(a: np.ndarray) -> torch.Tensor:
+        t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))[None, None].to(device)
+        return t if fast else t.contiguous(memory_format=torch.channels_last)
+
+    with torch.inference_mode():
+        if fast:
+            fused = FastRFNNest(model, DTYPES[dtype]).fuse(as_tensor(ir), as_tensor(vi), strategy)
+        else:
+            with torch.autocast(device.type, dtype=DTYPES[dtype], enabled=dtype != "fp32"):
+                fused = model.fuse(as_tensor(ir), as_tensor(vi), strategy)
     return fused[0, 0].float().cpu().numpy()

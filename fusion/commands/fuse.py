@@ -64,6 +64,7 @@ def _check_args(args: argparse.Namespace) -> bool:
 def _load_pair(ir_path: Path, vis_path: Path, resize: bool):
     """-> (ir (H, W) float32, visible Y (H, W) float32, visible CrCb or None)."""
     from fusion.images import read_gray, read_visible, resize_to
+    from fusion.inference import MIN_SIZE
     from fusion.runtime.errors import InputError
 
     ir = read_gray(ir_path)
@@ -74,6 +75,8 @@ def _load_pair(ir_path: Path, vis_path: Path, resize: bool):
                              f"{luma.shape[1]}x{luma.shape[0]} (use --resize to resize the visible image)")
         luma = resize_to(luma, ir.shape)
         crcb = None if crcb is None else resize_to(crcb, ir.shape)
+    if min(ir.shape) < MIN_SIZE:
+        raise InputError(f"{ir_path.name} is {ir.shape[1]}x{ir.shape[0]}; images must be at least {MIN_SIZE}x{MIN_SIZE} pixels")
     return ir, luma, crcb
 
 
