@@ -32,18 +32,11 @@ SCALE_WEIGHTS = (0.0448, 0.2856, 0.3001)
 K = 0.03
 
 
-def _moments(x: list[np.ndarray], f: np.ndarray, taps: np.ndarray) -> tuple[list[np.ndarray], dict, list[np.ndarray]]:
-    """Window means of each image and (co)variances ``cov[(k, l)]`` of the sources and F."""
-    images = x + [f]
+def _covariances(images: list[np.ndarray], taps: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
+    """Window (co)variances ``cov[(k, l)]`` (k <= l) of ``images``, each (H, W) -> (H - 10, W - 10)."""
     means = [filter_valid(im, taps) for im in images]
-    cov = {}
-    for k in range(len(images)):
-        for l in range(k, len(images)):
-            if k == len(x) and l == len(x):
-                cov[(k, l)] = filter_valid(f * f, taps) - means[k] * means[k]
-            else:
-                cov[(k, l)] = filter_valid(images[k] * images[l], taps) - means[k] * means[l]
-    return means, cov, images
+    return {(k, l): filter_valid(images[k] * images[l], taps) - means[k] * means[l]
+            for k in range(len(images)) for l in range(k, len(images))}
 
 
 def mef_ssim_single_scale(sources: list[np.ndarray], fused: np.ndarray, k: float = K) -> float:
@@ -52,7 +45,7 @@ def mef_ssim_single_scale(sources: list[np.ndarray], fused: np.ndarray, k: float
     box = np.full(WINDOW, 1.0 / WINDOW)
     gauss = gaussian_taps(WINDOW, 1.5)
     n_src = len(sources)
-    _, box_cov, _ = _moments(sources, fused, box)
+    box_cov = _covariances(sources, box)  # the box moments of F are never used
     norms = [np.sqrt(np.maximum(n * box_cov[(i, i)], 0)) for i in range(n_src)]
     ed = [v + 0.001 for v in norms]
     total_var = sum(box_cov[(min(i, j), max(i, j))] for i in range(n_src) for j in range(n_src))
@@ -69,7 +62,7 @@ def mef_ssim_single_scale(sources: list[np.ndarray], fused: np.ndarray, k: float
     with np.errstate(divide="ignore", invalid="ignore"):
         rescale = np.where(r_norm > 0, max_ed / r_norm, 1.0)
     coef = [c * rescale for c in coef]
-    _, g_cov, _ = _moments(sources, fused, gauss)
+    g_cov = _covariances(sources + [fused], gauss)
     sigma_r2 = sum(coef[i] * coef[j] * g_cov[(min(i, j), max(i, j))] for i in range(n_src) for j in range(n_src))
     sigma_rf = sum(coef[i] * g_cov[(i, n_src)] for i in range(n_src))
     sigma_f2 = g_cov[(n_src, n_src)]
