@@ -20,6 +20,8 @@ EPSILON = 1e-5  # the reference's min-max scaling epsilon
 
 def _read(path: str | os.PathLike) -> np.ndarray:
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not an image")
     if not path.is_file():
         raise InputError(f"image not found: {path}")
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)

@@ -1,4 +1,7 @@
 """``rfn-nest fuse``: one pair, folders, colour, strategies, and every kind of bad input."""
+import os
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -70,12 +73,20 @@ def test_size_mismatch_and_resize(tmp_path, ckpt, capsys):
 
 def test_bad_inputs_leave_nothing(tmp_path, ckpt, capsys):
     ir, vis = _img(tmp_path / "ir.png", 1), _img(tmp_path / "vis.png", 2)
+    tiny = _img(tmp_path / "tiny.png", 3, (12, 40))
     (tmp_path / "text.png").write_text("hello")
+    (tmp_path / "cut.png").write_bytes(ir.read_bytes()[:200])  # a truncated PNG
     (tmp_path / "corrupt.pth").write_bytes(b"\x00" * 50)
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "other.pth")
     (tmp_path / "afile").write_text("x")
+    out = tmp_path / "out" / "o.png"  # its folder must not appear either
     cases = [
-        (["--ir", tmp_path / "text.png", "--vis", vis, "--out", tmp_path / "o.png", "--checkpoint", ckpt], "cannot read image"),
-        (["--ir", ir, "--vis", vis, "--out", tmp_path / "o.png", "--checkpoint", tmp_path / "corrupt.pth"], "cannot read checkpoint"),
+        (["--ir", tmp_path / "text.png", "--vis", vis, "--out", out, "--checkpoint", ckpt], "cannot read image"),
+        (["--ir", ir, "--vis", tmp_path / "cut.png", "--out", out, "--checkpoint", ckpt], "cannot read image"),
+        (["--ir", tmp_path, "--vis", vis, "--out", out, "--checkpoint", ckpt], "is a folder, not an image"),
+        (["--ir", tiny, "--vis", tiny, "--out", out, "--checkpoint", ckpt], "at least 16x16"),
+        (["--ir", ir, "--vis", vis, "--out", out, "--checkpoint", tmp_path / "corrupt.pth"], "cannot read checkpoint"),
+        (["--ir", ir, "--vis", vis, "--out", out, "--checkpoint", tmp_path / "other.pth"], "not an rfn-nest checkpoint"),
         (["--ir", ir, "--vis", vis, "--out", tmp_path / "afile" / "o.png", "--checkpoint", ckpt], "cannot create output folder"),
         (["--ir", ir, "--vis", vis, "--out", tmp_path / "o.xyz", "--checkpoint", ckpt], "extension"),
         (["--ir", ir, "--vis", vis, "--checkpoint", ckpt], "give --ir, --vis and --out"),
@@ -87,7 +98,20 @@ def test_bad_inputs_leave_nothing(tmp_path, ckpt, capsys):
     for args, message in cases:
         assert _fuse(*args) == 2
         assert message in _error_line(capsys)
-    assert sorted(p.name for p in tmp_path.rglob("*")) == ["afile", "corrupt.pth", "ir.png", "text.png", "vis.png"]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["afile", "corrupt.pth", "cut.png", "ir.png", "other.pth",
+                                                           "text.png", "tiny.png", "vis.png"]
+
+
+def test_unwritable_output_folder(tmp_path, ckpt, capsys, monkeypatch):
+    """A folder the user may not write to (simulated: the tests may run as root, who may write anywhere)."""
+    ir, vis = _img(tmp_path / "ir.png", 1), _img(tmp_path / "vis.png", 2)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: False if Path(path) == locked else real_access(path, mode))
+    assert _fuse("--ir", ir, "--vis", vis, "--out", locked / "f.png", "--checkpoint", ckpt) == 2
+    assert "is not writable" in _error_line(capsys)
+    assert list(locked.iterdir()) == []
 
 
 def test_folder_mode(tmp_path, ckpt, capsys):

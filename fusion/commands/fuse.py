@@ -108,11 +108,11 @@ def run(args: argparse.Namespace) -> int:
         check_writable_image_path(args.out)
         if args.preview is not None:
             check_writable_image_path(args.preview)
-    for ir_path, vis_path, _ in jobs:  # every input is checked before anything is written
+    for ir_path, vis_path, _ in jobs:  # every input and the model are checked before anything is written
         _load_pair(ir_path, vis_path, args.resize)
+    model = load_model(args.checkpoint, args.autoencoder, args.rfn, device=resolve_device(args.device))
     for out in {out.parent for _, _, out in jobs} | ({args.preview.parent} if args.preview else set()):
         _check_output_folder(out)
-    model = load_model(args.checkpoint, args.autoencoder, args.rfn, device=resolve_device(args.device))
 
     written = 0
     for ir_path, vis_path, out in tqdm(jobs, desc="fusing", unit="pair", disable=len(jobs) < 2):
