@@ -90,7 +90,10 @@ class _RFN:
         c = ir.shape[1]
         both = padded_cat([ir, vi], size)  # padded once for conv_fusion, conv_ir and conv_vi
         residual = self.fusion.conv3(both)
-        out = self.bottleneck[0].conv1(self.conv_ir.conv3(both[:, :c]), self.conv_vi.conv3(both[:, c:]))
+        a, b = self.conv_ir.conv3(both[:, :c]), self.conv_vi.conv3(both[:, c:])
+        del both  # free the buffer before the bottleneck (peak memory)
+        out = self.bottleneck[0].conv1(a, b)
+        del a, b
         for conv in self.bottleneck[1:]:
             out = conv.conv3(padded_cat([out], size))
         return out.add_(residual)
@@ -150,4 +153,6 @@ class FastRFNNest:
     def fuse(self, ir: Tensor, vi: Tensor, strategy: str | Callable = "rfn") -> Tensor:
         b = ir.shape[0]
         features = self.encode(torch.cat([ir, vi], dim=0))
-        return self.decode(self.fuse_features([f[:b] for f in features], [f[b:] for f in features], strategy))
+        fused = self.fuse_features([f[:b] for f in features], [f[b:] for f in features], strategy)
+        del features  # the decoder needs only the fused maps (peak memory)
+        return self.decode(fused)

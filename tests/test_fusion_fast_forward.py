@@ -9,7 +9,7 @@ from fusion.fast_forward import FastRFNNest, supports
 from fusion.fast_ops import Up, conv1x1_relu, conv3x3_relu, padded_cat
 from fusion.model import RFNNest, RFNNestConfig
 
-SMALL = RFNNestConfig(channels=(32, 40, 48, 56), stem_channels=8)  # wide enough for the NNPACK kernels
+SMALL = RFNNestConfig(channels=(32, 40, 48, 56), stem_channels=8)  # RFN and decoder wide enough for NNPACK
 
 
 @pytest.fixture(autouse=True)
@@ -39,15 +39,15 @@ def test_convolutions_match_conv2d(nnpack, monkeypatch):
     if not nnpack:
         monkeypatch.setattr(fast_ops, "nnpack_usable", lambda: False)
     torch.manual_seed(0)
-    x = torch.rand(1, 48, 21, 19)
-    w3, b3 = torch.randn(16, 48, 3, 3) * 0.1, torch.randn(16)
+    x = torch.rand(1, 64, 21, 19)
+    w3, b3 = torch.randn(16, 64, 3, 3) * 0.1, torch.randn(16)
     padded = F.pad(x, [1, 1, 1, 1], mode="reflect")
     expected = F.relu(F.conv2d(padded, w3, b3))
     assert torch.allclose(conv3x3_relu(padded, w3, b3), expected, rtol=1e-4, atol=1e-4)
-    w1, b1 = torch.randn(8, 48), torch.randn(8)
-    parts = list(x.split([20, 28], dim=1))
+    w1, b1 = torch.randn(8, 64), torch.randn(8)
+    parts = list(x.split([20, 44], dim=1))
     expected = F.relu(F.conv2d(x, w1[:, :, None, None], b1))
-    assert torch.allclose(conv1x1_relu(parts, list(w1.split([20, 28], dim=1)), b1), expected, rtol=1e-5, atol=1e-5)
+    assert torch.allclose(conv1x1_relu(parts, list(w1.split([20, 44], dim=1)), b1), expected, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("nnpack", [True, False])
