@@ -8,10 +8,11 @@ depend on the weights) and ``default`` (the embedded checkpoint ``fusion/weights
 * ``package`` - exactly what ``rfn-nest fuse`` runs (``fusion.inference.fuse_arrays``).
 
 Every measurement runs in a fresh subprocess (its own thread pools and peak RSS). Throughput is
-total pixels / total seconds over the 21 TNO pairs at full size, after one untimed warm-up pair;
+total pixels / total seconds over the 21 TNO pairs at full size, after an untimed 64x64 warm-up;
 the max absolute difference between two paths is over all pairs, on the raw network output and
 on the 0..255 min-max-scaled image that is saved. ``bf16``/``fp16`` use ``--precision-pairs``
-pairs only (bf16 is emulated on CPUs without AVX512-BF16/AMX and is slow there). Memory: peak
+pairs, on CPU as ``--precision-crop`` centre crops (bf16 is emulated on CPUs without
+AVX512-BF16/AMX and is very slow there), compared with fp32 on the same crops. Memory: peak
 RSS (and CUDA max allocated) for one 768x576 pair, and the largest square image whose peak stays
 within ``--budget-gib``, from a fit ``peak = a + b * pixels`` over two sizes, checked by a run at
 the predicted size (stepped down 4% until the check fits).
@@ -75,7 +76,14 @@ def _images(spec: dict) -> list[tuple[str, "np.ndarray", "np.ndarray"]]:
         return [(f"square{s}", *(rng.integers(0, 256, (s, s)).astype(np.float32) for _ in range(2)))]
     root = Path(spec["data"]) / "tno21"
     pairs = [p for p in discover_pairs(root / "ir", root / "vis") if p.name in spec["pairs"]]
-    return [(p.name, read_gray(p.ir).astype(np.float32), read_gray(p.vis).astype(np.float32)) for p in pairs]
+    images = [(p.name, read_gray(p.ir).astype(np.float32), read_gray(p.vis).astype(np.float32)) for p in pairs]
+    c = spec.get("crop", 0)
+    if c:
+        def centre(x):
+            y, x0 = (x.shape[0] - c) // 2, (x.shape[1] - c) // 2
+            return np.ascontiguousarray(x[y:y + c, x0:x0 + c])
+        images = [(name, centre(ir), centre(vi)) for name, ir, vi in images]
+    return images
 
 
 def _rss_mib() -> float:
@@ -99,8 +107,8 @@ def worker(spec: dict) -> dict:
         fuse = lambda ir, vi: _reference_fuse(model, ir, vi, device)  # noqa: E731
     else:
         fuse = lambda ir, vi: fuse_arrays(model, ir, vi, "rfn", spec["dtype"])  # noqa: E731
-    if spec.get("warmup", True):
-        fuse(*min(images, key=lambda t: t[1].size)[1:])
+    if spec.get("warmup", True):  # lazy initialisation (thread pools, NNPACK, kernels) on a small crop
+        fuse(images[0][1][:64, :64].copy(), images[0][2][:64, :64].copy())
     baseline = _rss_mib()
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -169,7 +177,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch threads per measurement (default 2)")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto (default: CUDA when available)")
     parser.add_argument("--pairs", type=int, default=21, help="TNO pairs for throughput (default all 21)")
-    parser.add_argument("--precision-pairs", type=int, default=1, help="pairs for the bf16/fp16 rows (default 1)")
+    parser.add_argument("--precision-pairs", type=int, default=2, help="pairs for the bf16/fp16 rows (default 2)")
+    parser.add_argument("--precision-crop", type=int, default=128,
+                        help="on CPU the bf16 rows use centre crops of this size (default 128; 0: full images)")
     parser.add_argument("--networks", nargs="+", default=["paper", "default"], choices=["paper", "default"])
     parser.add_argument("--memory-pair", default="IR10", help="pair for the peak-memory rows (default IR10, 768x576)")
     parser.add_argument("--budget-gib", type=float, default=4.0, help="memory budget for the largest square (GiB)")
@@ -194,26 +204,33 @@ def main() -> None:
     print(f"{cpu}, {os.cpu_count()} CPUs, device {device}, {args.threads} threads, torch {torch.__version__}, "
           f"{len(names)} TNO pairs at full size")
 
-    print("\n| network | path | dtype | pairs | Mpx | seconds | Mpx/s | speed-up vs reference | max abs diff raw | max abs diff 0..255 |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| network | path | dtype | images | Mpx | seconds | Mpx/s | speed-up | max abs diff raw | max abs diff 0..255 |")
+    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|")
+    crop = args.precision_crop if device == "cpu" else 0
     for net in args.networks:
         base = {"network": net, "device": device, "threads": args.threads, "data": str(args.data)}
+        plan = [("reference", "fp32", names, 0, None), ("package", "fp32", names, 0, ("reference", "fp32", 0))]
+        if crop:  # bf16 is slow on CPU: compare it with fp32 on centre crops
+            plan.append(("package", "fp32", names[:args.precision_pairs], crop, None))
+        plan += [("package", d, names[:args.precision_pairs], crop, ("package", "fp32", crop)) for d in low]
         runs = {}
-        for path, dtype, pairs in [("reference", "fp32", names), ("package", "fp32", names),
-                                   *(("package", d, names[:args.precision_pairs]) for d in low)]:
-            save = tmp / f"{net}-{path}-{dtype}"
+        for path, dtype, pairs, size, against in plan:
+            save = tmp / f"{net}-{path}-{dtype}-{size}"
             save.mkdir()
-            _log(f"{net} {path} {dtype} on {len(pairs)} pairs ...")
-            runs[path, dtype] = r = run_worker({**base, "path": path, "dtype": dtype, "pairs": pairs, "save": str(save)},
-                                               args.threads)
-            ref = runs["reference", "fp32"]
+            _log(f"{net} {path} {dtype} on {len(pairs)} pairs (crop {size}) ...")
+            runs[path, dtype, size] = r = run_worker({**base, "path": path, "dtype": dtype, "pairs": pairs,
+                                                      "crop": size, "save": str(save)}, args.threads)
             mpxs = r["pixels"] / 1e6 / r["seconds"]
-            ref_mpxs = ref["pixels"] / 1e6 / ref["seconds"]
-            other = tmp / f"{net}-reference-fp32" if dtype == "fp32" else tmp / f"{net}-package-fp32"
-            raw, scaled = max_diffs(save, other) if (path, dtype) != ("reference", "fp32") else (0.0, 0.0)
-            vs = "fp32 reference" if dtype == "fp32" else "fp32 package"
-            print(f"| {net} | {path} | {dtype} | {len(pairs)} | {r['pixels'] / 1e6:.2f} | {r['seconds']:.1f} | {mpxs:.4f} | "
-                  f"{mpxs / ref_mpxs:.2f}x | {raw:.2e} (vs {vs}) | {scaled:.3g} |", flush=True)
+            if against is None:
+                speedup, diffs = "1.00x", "- | -"
+            else:
+                other = runs[against]
+                speedup = f"{mpxs / (other['pixels'] / 1e6 / other['seconds']):.2f}x vs {against[0]} {against[1]}"
+                raw, scaled = max_diffs(save, tmp / f"{net}-{'-'.join(map(str, against))}") if against[2] == size else (None, None)
+                diffs = "- | -" if raw is None else f"{raw:.2e} | {scaled:.3g}"
+            what = f"{len(pairs)} pairs" + (f", {size}x{size} centre crops" if size else ", full size")
+            print(f"| {net} | {path} | {dtype} | {what} | {r['pixels'] / 1e6:.2f} | {r['seconds']:.1f} | {mpxs:.4f} | "
+                  f"{speedup} | {diffs} |", flush=True)
 
     print(f"\nPeak memory for one pair ({args.memory_pair}), one fresh process each; baseline = RSS after "
           "loading torch, the model and the images")
