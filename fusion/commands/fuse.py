@@ -40,7 +40,8 @@ def register(subparsers) -> None:
     p.add_argument("--resize", action="store_true", help="resize the visible image to the infrared size when they differ")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: auto)")
     p.add_argument("--dtype", choices=("fp32", "bf16", "fp16"), default="fp32",
-                   help="compute precision (default fp32; bf16 is faster on recent hardware, fp16 is CUDA only)")
+                   help="compute precision (default fp32; bf16 only pays on hardware with native bf16 - recent GPUs, "
+                        "AVX512-BF16/AMX CPUs - and is far slower elsewhere; fp16 is CUDA only)")
     p.set_defaults(func=run)
 
 
