@@ -109,7 +109,7 @@ class FastRFNNest:
     def __init__(self, model: RFNNest, dtype: torch.dtype = torch.float32):
         if not supports(model):
             raise ValueError("FastRFNNest covers the nest decoder without deep supervision only")
-        self.model, self.dtype = model, dtype
+        self.dtype = dtype
         enc, dec = model.encoder, model.decoder
         self.stem = _Conv.of(enc.stem, dtype)
         self.levels = [_Block.of(level, dtype) for level in enc.levels]

@@ -32,6 +32,8 @@ def test_padded_cat_is_pad_of_cat(size):
     assert torch.equal(padded_cat([a, Up(small), b], size), expected)
     with pytest.raises(ValueError, match="cannot upsample"):
         padded_cat([Up(torch.rand(1, 2, 3, 3))], (9, 6))
+    with pytest.raises(ValueError, match="at least 2x2"):
+        padded_cat([torch.rand(1, 2, 1, 5)], (1, 5))
 
 
 @pytest.mark.parametrize("nnpack", [True, False])
