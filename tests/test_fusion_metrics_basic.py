@@ -75,15 +75,6 @@ def test_fmi_identical_images_is_one(feature):
     assert 0.0 <= value < 1.0
 
 
-def test_fmi_pixel_scores_each_distinct_window_pair_once_with_the_same_result():
-    from fusion.metrics.fmi import _window_fmi, _windows, feature_map
-
-    images = [_rand((40, 50), seed=s) for s in (20, 21, 22)]
-    wa, wb, wf = (_windows(feature_map(x.astype(np.float64), "pixel")) for x in images)
-    window_by_window = (_window_fmi(wa, wf).sum() + _window_fmi(wb, wf).sum()) / 2 / wf.shape[0]
-    assert fmi(*images, "pixel") == pytest.approx(window_by_window, abs=1e-12)
-
-
 def test_nabf_flat_region_angles_and_no_artefacts_for_identical_images():
     a = _rand(seed=12)
     assert nabf(a, a, a) == 0.0  # gF never exceeds gA
