@@ -38,8 +38,10 @@ from __future__ import annotations
 
 import functools
 
+import cv2
+import numba
 import numpy as np
-from scipy import fft, ndimage, signal
+from scipy import fft, signal
 
 from fusion.metrics.common import as_float, check_images
 from fusion.metrics.fmi_kernel import map_fmi_sum, windows_fmi
@@ -49,10 +51,15 @@ WINDOW = 3
 
 
 def sobel_edges(image: np.ndarray) -> np.ndarray:
-    """MATLAB ``edge(image)`` (Sobel, automatic threshold, thinning) as a 0/1 float map (H, W)."""
-    op = np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=np.float64) / 8
-    bx = ndimage.correlate(image, op.T, mode="nearest")
-    by = ndimage.correlate(image, op, mode="nearest")
+    """MATLAB ``edge(image)`` (Sobel, automatic threshold, thinning) as a 0/1 float map (H, W).
+
+    The Sobel responses come from OpenCV's separable filter (replicate border = MATLAB's
+    'nearest'); on integer-valued images every sum below is exact, so the map does not depend on
+    the order of the additions.
+    """
+    image = np.asarray(image, dtype=np.float64)
+    bx = cv2.Sobel(image, cv2.CV_64F, 1, 0, ksize=3, borderType=cv2.BORDER_REPLICATE) / 8
+    by = cv2.Sobel(image, cv2.CV_64F, 0, 1, ksize=3, borderType=cv2.BORDER_REPLICATE) / 8
     b = bx * bx + by * by
     cutoff = 4 * b.mean()
     bx, by = np.abs(bx), np.abs(by)
@@ -84,47 +91,53 @@ def meyer_lowpass(taps: int = 102) -> np.ndarray:
     return np.concatenate([[0.0], h])
 
 
-def _dwt_axis(x: np.ndarray, lo_r: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """MATLAB ``dwt`` along ``axis`` ('sym' extension): (approximation, detail), length floor((n+L-1)/2).
+def _dwt_axis(x: np.ndarray, lo_r: np.ndarray, axis: int) -> np.ndarray:
+    """MATLAB ``dwt`` along ``axis`` of ``x`` ('sym' extension): ``[approximation, detail]`` stacked first.
 
-    ``lo_r`` is the reconstruction low-pass; the analysis filters follow MATLAB ``orthfilt``
-    (``Lo_D = reverse(Lo_R)``, ``Hi_D = reverse(qmf(Lo_R))``). The extended signal is convolved
-    ('valid') and every second sample from the second on is kept.
+    ``x`` (..., n, ...) gives (2, ..., floor((n + L - 1) / 2), ...). ``lo_r`` is the reconstruction
+    low-pass; the analysis filters follow MATLAB ``orthfilt`` (``Lo_D = reverse(Lo_R)``,
+    ``Hi_D = reverse(qmf(Lo_R))``). The extended signal is convolved ('valid', both filters in one
+    overlap-add call, which shares the signal's FFT) and every second sample from the second on
+    is kept.
     """
+    axis %= x.ndim
     length = len(lo_r)
     hi_r = lo_r[::-1].copy()
     hi_r[1::2] *= -1
     pad = [(0, 0)] * x.ndim
     pad[axis] = (length - 1, length - 1)
     ext = np.pad(x, pad, mode="symmetric")
-    outs = []
-    for kernel in (lo_r[::-1], hi_r[::-1]):
-        shape = [1] * x.ndim
-        shape[axis] = length
-        valid = signal.oaconvolve(ext, kernel.reshape(shape), mode="valid", axes=axis)
-        outs.append(np.take(valid, np.arange(1, valid.shape[axis], 2), axis=axis))
-    return outs[0], outs[1]
+    shape = [2] + [1] * x.ndim
+    shape[1 + axis] = length
+    kernels = np.stack([lo_r[::-1], hi_r[::-1]]).reshape(shape)
+    valid = signal.oaconvolve(ext[None], kernels, mode="valid", axes=1 + axis)
+    keep = [slice(None)] * valid.ndim
+    keep[1 + axis] = slice(1, None, 2)
+    return valid[tuple(keep)]
 
 
 def meyer_dwt_feature(image: np.ndarray) -> np.ndarray:
     """``[cA cH; cV cD]`` of a one-level 2-D discrete Meyer DWT, min-max scaled to 0..1."""
     lo = meyer_lowpass()
-    low, high = _dwt_axis(image, lo, axis=1)
-    ca, ch = _dwt_axis(low, lo, axis=0)
-    cv, cd = _dwt_axis(high, lo, axis=0)
-    tiled = np.block([[ca, ch], [cv, cd]])
+    rows = _dwt_axis(image, lo, axis=1)  # [low, high] along each row
+    bands = _dwt_axis(rows, lo, axis=-2)  # bands[k, b]: filter k along the columns of rows[b]
+    tiled = np.block([[bands[0, 0], bands[1, 0]], [bands[0, 1], bands[1, 1]]])
     span = tiled.max() - tiled.min()
     return (tiled - tiled.min()) / span if span > 0 else np.zeros_like(tiled)
 
 
 def feature_map(image: np.ndarray, feature: str) -> np.ndarray:
-    """The feature map of a 0..255 float image (H, W) for ``feature`` in :data:`FEATURES`."""
+    """The feature map of a 0..255 float image (H, W) for ``feature`` in :data:`FEATURES`.
+
+    The FFTs run on numba's threads (``NUMBA_NUM_THREADS``); their results do not depend on it.
+    """
     if feature == "pixel":
         return sobel_edges(image)
     if feature == "dct":
-        return fft.dctn(image, type=2, norm="ortho")
+        return fft.dctn(image, type=2, norm="ortho", workers=numba.get_num_threads())
     if feature == "w":
-        return meyer_dwt_feature(image)
+        with fft.set_workers(numba.get_num_threads()):
+            return meyer_dwt_feature(image)
     raise ValueError(f"unknown FMI feature {feature!r}; choose from {FEATURES}")
 
 
