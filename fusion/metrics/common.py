@@ -1,4 +1,4 @@
-"""Helpers shared by the fusion metrics: input checks, ``corr2``, valid-window filtering.
+"""Helpers shared by the fusion metrics: input checks, valid-window filtering, Gaussian taps.
 
 Every metric takes the infrared image ``A``, the visible image ``B`` and the fused image ``F`` as
 2-D ``uint8`` arrays ``(H, W)`` (what the reference MATLAB code reads with ``imread``); the metrics
@@ -26,18 +26,6 @@ def check_images(*images: np.ndarray) -> None:
     shapes = {np.shape(image) for image in images}
     if len(shapes) > 1:
         raise InputError(f"images differ in size: {sorted(shapes)}")
-
-
-def corr2(a: np.ndarray, b: np.ndarray) -> float:
-    """MATLAB ``corr2``: ``sum((a-ā)(b-b̄)) / sqrt(sum((a-ā)^2) sum((b-b̄)^2))``.
-
-    Where either image is constant the correlation is undefined (0/0); it is returned as 0 (no
-    linear dependence can be measured), never NaN.
-    """
-    da = a - a.mean()
-    db = b - b.mean()
-    denominator = np.sqrt(np.sum(da * da) * np.sum(db * db))
-    return float(np.sum(da * db) / denominator) if denominator > 0 else 0.0
 
 
 def filter_valid(image: np.ndarray, taps: np.ndarray) -> np.ndarray:
