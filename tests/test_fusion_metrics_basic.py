@@ -10,7 +10,6 @@ from fusion.metrics.entropy import entropy
 from fusion.metrics.fmi import fmi
 from fusion.metrics.mef_ssim import mef_ssim
 from fusion.metrics.mutual_information import mi_reported, mi_textbook, mutual_information
-from fusion.metrics.nabf import nabf, sobel_strength_angle
 from fusion.metrics.qabf import qabf
 from fusion.metrics.registry import TABLE_METRICS, get_metrics, METRICS
 from fusion.metrics.scd import scd
@@ -73,17 +72,6 @@ def test_fmi_identical_images_is_one(feature):
     assert fmi(a, a, a, feature) == pytest.approx(1.0)
     value = fmi(a, _rand((20, 24), seed=10), _rand((20, 24), seed=11), feature)
     assert 0.0 <= value < 1.0
-
-
-def test_nabf_flat_region_angles_and_no_artefacts_for_identical_images():
-    a = _rand(seed=12)
-    assert nabf(a, a, a) == 0.0  # gF never exceeds gA
-    flat = np.full((6, 6), 0.3)
-    g, angle = sobel_strength_angle(flat)
-    assert np.all(g == 0) and np.all(angle == 0)  # column-wise sums cancel exactly
-    ramp = np.tile(np.linspace(0, 1, 6), (6, 1))  # gh == 0 exactly, gv > 0 -> +pi/2
-    _, angle = sobel_strength_angle(ramp)
-    assert np.allclose(angle[:, 1:-1], np.pi / 2)
 
 
 def _qabf_loop(pa, pb, pf):

@@ -18,69 +18,20 @@ SIViP 2013), called by the reference code on ``F01, A01, B01`` (values in 0..1):
 * Weights ``wA = gA^1.5`` where ``gA >= 2`` else 0.001 (with 0..1 inputs ``g`` never reaches 2, so
   every weight is 0.001, exactly as in the reference); ``na = 1`` where ``gF > gA`` and ``gF > gB``.
 * ``N_abf = sum(na ((1 - QAF) wA + (1 - QBF) wB)) / sum(wA + wB)``; lower is better.
+
+Computed in one pass over the pixels by :func:`fusion.metrics.petrovic_kernel.nabf_sums`
+(angles and preservation only where ``na = 1``).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from fusion.metrics.common import as_float, check_images
-
-SOBEL_V = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64) / 8
-SOBEL_H = np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.float64) / 8
-EDGE_THRESHOLD = 2.0
-MIN_WEIGHT = 0.001
-WEIGHT_EXPONENT = 1.5
-
-
-def correlate3x3_columnwise(padded: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """3x3 correlation of ``padded`` (H+2, W+2) -> (H, W), summed in the reference's order.
-
-    Each kernel column is summed top to bottom, then the column sums are added left to right.
-    """
-    h, w = padded.shape[0] - 2, padded.shape[1] - 2
-    columns = []
-    for col in range(3):
-        s = kernel[0, col] * padded[0:h, col:col + w]
-        s = s + kernel[1, col] * padded[1:h + 1, col:col + w]
-        s = s + kernel[2, col] * padded[2:h + 2, col:col + w]
-        columns.append(s)
-    return (columns[0] + columns[1]) + columns[2]
-
-
-def sobel_strength_angle(image01: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Edge strength ``g`` and angle ``alpha`` (both (H, W)) of a 0..1 image, as described above."""
-    padded = np.pad(image01, 1, mode="reflect")
-    gv = correlate3x3_columnwise(padded, SOBEL_V)
-    gh = correlate3x3_columnwise(padded, SOBEL_H)
-    strength = np.sqrt(gh * gh + gv * gv)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        angle = np.arctan(gv / gh)
-    angle[(gv == 0) & (gh == 0)] = 0.0
-    return strength, angle
-
-
-def _preservation(g_src: np.ndarray, a_src: np.ndarray, g_f: np.ndarray, a_f: np.ndarray) -> np.ndarray:
-    """Edge-preservation map ``Q^{SF}`` (H, W) of one source."""
-    low, high = np.minimum(g_src, g_f), np.maximum(g_src, g_f)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g_ratio = np.where((g_src == 0) | (g_f == 0), 0.0, low / high)
-    a_ratio = np.abs(np.abs(a_src - a_f) - np.pi / 2) * 2 / np.pi
-    q_g = 0.9999 / (1 + np.exp(-19 * (g_ratio - 0.5)))
-    q_a = 0.9995 / (1 + np.exp(-22 * (a_ratio - 0.5)))
-    return np.sqrt(q_g * q_a)
-
-
-def _weight(g: np.ndarray) -> np.ndarray:
-    return np.where(g >= EDGE_THRESHOLD, np.power(g, WEIGHT_EXPONENT), MIN_WEIGHT)
+from fusion.metrics.petrovic_kernel import nabf_sums
 
 
 def nabf(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray) -> float:
     """N_abf of ``fused`` against ``ir`` (A) and ``vis`` (B); all (H, W) uint8. Range [0, 1], lower is better."""
     check_images(ir, vis, fused)
-    g_a, a_a = sobel_strength_angle(as_float(ir, scale01=True))
-    g_b, a_b = sobel_strength_angle(as_float(vis, scale01=True))
-    g_f, a_f = sobel_strength_angle(as_float(fused, scale01=True))
-    w_a, w_b = _weight(g_a), _weight(g_b)
-    artefact = (g_f > g_a) & (g_f > g_b)
-    loss = (1 - _preservation(g_a, a_a, g_f, a_f)) * w_a + (1 - _preservation(g_b, a_b, g_f, a_f)) * w_b
-    return float(np.sum(loss[artefact]) / np.sum(w_a + w_b))
+    loss, weight = nabf_sums(*(as_float(x, scale01=True) for x in (ir, vis, fused)))
+    return float(loss / weight)
