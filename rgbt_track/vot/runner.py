@@ -55,8 +55,15 @@ class Run:
 
 
 def quiet_toolkit() -> None:
-    """Turn off the persistent analysis cache and the toolkit's INFO chatter (before first use)."""
+    """Turn off the persistent analysis cache and the toolkit's INFO chatter.
+
+    The toolkit reads ``VOT_PERSISTENT_CACHE`` once, when ``vot`` is first imported, so the flag
+    is also set on its live ``vot.config`` (the report generator consults it).
+    """
     os.environ["VOT_PERSISTENT_CACHE"] = "0"
+    import vot
+
+    vot.config.persistent_cache = False
     logging.getLogger("vot").setLevel(logging.WARNING)
 
 
