@@ -71,7 +71,8 @@ def build_afat_tracker(arch: str = "tiny", mode: str = "fused", checkpoint: Path
                        device: str = "cpu") -> FailureAwareTracker:
     """AFAT: the base tracker of :func:`build_rgbt_tracker`, its QPN and a correction tracker.
 
-    ``qpn_checkpoint`` defaults to the QPN shipped for ``arch``. The correction tracker runs in the
+    ``qpn_checkpoint`` defaults to the QPN shipped for ``arch`` and ``mode`` (a QPN reads the
+    responses of the one tracker it was trained on, so each mode has its own). The correction tracker runs in the
     same mode with the same fusion. AFAT's own pairing is a MobileNetV2 base corrected by a
     ResNet-50 tracker (``arch="mobilev2", correction_arch="r50"`` with both model-zoo files).
     Without ``correction_arch`` the base network corrects itself with the wider re-detection
@@ -85,7 +86,10 @@ def build_afat_tracker(arch: str = "tiny", mode: str = "fused", checkpoint: Path
         if correction_checkpoint is None and correction_arch != arch:
             correction_checkpoint = default_tracker_weights(correction_arch)
         correction = build_rgbt_tracker(correction_arch, mode, correction_checkpoint or checkpoint, fusion, device)
-    qpn, _ = load_qpn(qpn_checkpoint if qpn_checkpoint is not None else shipped_weights(arch, "qpn"))
+    qpn, meta = load_qpn(qpn_checkpoint if qpn_checkpoint is not None else shipped_weights(arch, "qpn", mode))
+    if meta.get("mode", mode) != mode:
+        raise InputError(f"the QPN {qpn_checkpoint} was trained on {meta['mode']}-mode responses, "
+                         f"not on those of this {mode}-mode tracker")
     if (qpn.config.anchor_num, qpn.config.score_size) != (base.anchor_num, base.score_size):
         raise InputError(f"the QPN reads {qpn.config.anchor_num}x{qpn.config.score_size}x{qpn.config.score_size} "
                          f"responses, the '{arch}' tracker gives {base.anchor_num}x{base.score_size}x{base.score_size}")

@@ -54,7 +54,7 @@ def test_template_has_both_protocols_and_the_three_trackers(pristine):
     assert sorted(sections) == sorted(TRACKERS)
     configs = {name: server_config(registry, name, section) for name, (registry, section) in sections.items()}
     assert {name: c.mode for name, c in configs.items()} == {"RFN-AFAT": "fused", "AFAT-RGB": "rgb", "AFAT-IR": "ir"}
-    assert all(c.afat for c in configs.values()) and configs["RFN-AFAT"].fusion == "rfn"
+    assert not any(c.afat for c in configs.values()) and configs["RFN-AFAT"].fusion == "rfn"
 
 
 def test_copied_registry_points_at_the_installed_package(pristine):

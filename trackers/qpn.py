@@ -91,12 +91,14 @@ class QualityPredictionNetwork(nn.Module):
 def qpn_file_dict(qpn: QualityPredictionNetwork, meta: dict | None = None) -> dict:
     """What a QPN weights file holds: ``{"qpn": state dict, "qpn_config": ..., "meta": ...}``.
 
-    ``meta`` (e.g. the base tracker's ``arch``, the training data) must hold plain values only so
-    that the file loads with ``weights_only``.
+    ``meta`` (e.g. the base tracker's ``arch`` and ``mode``, the training data) must hold plain
+    values only so that the file loads with ``weights_only``. The weights are stored as fp16 (half
+    the file; P(lost) moves by ~1e-3) and come back as fp32 from :func:`load_qpn`.
     """
     config = dataclasses.asdict(qpn.config)
     config["conv_channels"] = list(config["conv_channels"])
-    return {"qpn": qpn.state_dict(), "qpn_config": config, "meta": dict(meta or {})}
+    half = {k: v.half() if v.is_floating_point() else v for k, v in qpn.state_dict().items()}
+    return {"qpn": half, "qpn_config": config, "meta": dict(meta or {})}
 
 
 def load_qpn(path: str | os.PathLike) -> tuple[QualityPredictionNetwork, dict]:
@@ -115,7 +117,7 @@ def load_qpn(path: str | os.PathLike) -> tuple[QualityPredictionNetwork, dict]:
         config = dict(state["qpn_config"])
         config["conv_channels"] = tuple(config["conv_channels"])
         qpn = QualityPredictionNetwork(QPNConfig(**config))
-        qpn.load_state_dict(state["qpn"])
+        qpn.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state["qpn"].items()})
     except (TypeError, ValueError, RuntimeError, KeyError) as exc:
         raise InputError(f"{path}: bad QPN weights file: {str(exc).splitlines()[0]}") from None
     return qpn.eval(), dict(state.get("meta", {}))

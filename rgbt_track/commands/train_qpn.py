@@ -16,17 +16,18 @@ def register(subparsers) -> None:
                    help="VOT-layout sequence folder (with list.txt); repeatable")
     p.add_argument("--arch", default="tiny", help="base tracker architecture")
     p.add_argument("--checkpoint", metavar="FILE", help="base tracker weights (default: the shipped ones)")
-    p.add_argument("--mode", choices=("rgb", "ir", "fused"), action="append", default=None,
-                   help="base tracker input mode whose runs train the QPN; repeatable, the runs of all "
-                        "given modes are pooled (default: rgb, ir and fused, so that one QPN serves the "
-                        "three trackers of the VOT workspace)")
+    p.add_argument("--mode", choices=("rgb", "ir", "fused"), default="fused",
+                   help="input mode of the tracker the QPN will watch (its responses train it)")
     p.add_argument("--fusion", default="rfn", help="feature fusion of the fused mode (rfn: the shipped RFN)")
     p.add_argument("--out", required=True, metavar="FILE", help="QPN weights file to write")
     p.add_argument("--history", type=int, default=20, help="frames per QPN input (AFAT: 20)")
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--kicks", type=int, default=0, metavar="N",
+                   help="push the tracker off course N times per sequence while recording, so that a tracker "
+                        "that rarely fails on its own yields lost windows too")
+    p.add_argument("--seed", type=int, default=0, help="seed of the QPN weights, the batches and the kicks")
     p.add_argument("--device", default="cpu", help="torch device of the tracker")
     p.set_defaults(func=run)
 
@@ -41,19 +42,19 @@ def run(args: argparse.Namespace) -> int:
     for name, value in (("--history", args.history), ("--epochs", args.epochs), ("--batch-size", args.batch_size)):
         if value < 1:
             raise InputError(f"{name} must be >= 1, got {value}")
+    if args.kicks < 0:
+        raise InputError(f"--kicks must be >= 0, got {args.kicks}")
     if not args.lr > 0:
         raise InputError(f"--lr must be > 0, got {args.lr}")
     sequences = [seq for folder in args.sequences for seq in load_vot_sequences(folder)]
-    modes = args.mode or ["rgb", "ir", "fused"]
-    records = []
-    for mode in dict.fromkeys(modes):
-        tracker = build_rgbt_tracker(args.arch, mode, args.checkpoint, args.fusion, args.device)
-        records += record_runs(tracker, sequences, desc=f"tracking ({mode})")
+    tracker = build_rgbt_tracker(args.arch, args.mode, args.checkpoint, args.fusion, args.device)
+    records = record_runs(tracker, sequences, desc=f"tracking ({args.mode})", kicks=args.kicks,
+                          history=args.history, seed=args.seed)
     config = QPNTrainConfig(history=args.history, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                             seed=args.seed)
     qpn, stats = train_qpn(records, config)
-    meta = {"arch": args.arch, "modes": list(dict.fromkeys(modes)), "fusion": args.fusion,
-            "sequences": len(sequences), **stats}
+    meta = {"arch": args.arch, "mode": args.mode, "fusion": args.fusion if args.mode == "fused" else None,
+            "sequences": len(sequences), "kicks": args.kicks, **stats}
     save_torch_atomic(qpn_file_dict(qpn, meta), args.out)
     print(f"wrote {args.out}: {stats['success']} success / {stats['lost']} lost windows, "
           f"training balanced accuracy {stats['accuracy']:.3f}, lost recall {stats['lost_recall']:.3f}")

@@ -2,7 +2,10 @@
 
 1. :func:`record_runs` runs the base tracker once over every sequence (no resets; the tracker
    drifts and stays lost as it would in use) and keeps each frame's response map (peak shifted
-   to the corner) and its IoU with the ground truth.
+   to the corner) and its IoU with the ground truth. AFAT takes its failures from TrackingNet,
+   where its trackers fail on their own; a tracker that hardly ever fails on the data at hand
+   (the fused ``tiny`` tracker on generated sequences) is pushed off course a few times per
+   sequence instead (``kicks``, :class:`KickedTracker`).
 2. :func:`history_windows` cuts every window of ``history`` consecutive tracked frames; the window
    takes the label of its last frame: success when IoU > 0.5, lost when IoU < 0.1, ignored in
    between or when the frame is not annotated.
@@ -47,12 +50,51 @@ class ResponseRecord:
     ious: np.ndarray
 
 
+class KickedTracker:
+    """A tracker whose state is pushed off course before chosen frames, to record failures.
+
+    Before tracking frame ``i`` in ``kicks`` the wrapped tracker's centre jumps ``distance`` (a range,
+    in units of the larger side of its current box) in a random direction, clipped to the image;
+    from there it tracks on its own, finding the target again or not. ``tracker`` needs the
+    ``center`` / ``size`` / ``image_size`` state of :class:`trackers.tracker.SiameseTracker`.
+    """
+
+    def __init__(self, tracker, kicks: set[int], rng: np.random.Generator,
+                 distance: tuple[float, float] = (1.5, 3.0)) -> None:
+        self.tracker, self.kicks, self.rng, self.distance = tracker, kicks, rng, distance
+        self.frame = 0
+
+    def init(self, frames, box) -> None:
+        self.tracker.init(frames, box)
+        self.frame = 0
+
+    def track(self, frames):
+        self.frame += 1
+        if self.frame in self.kicks:
+            t = self.tracker
+            angle = self.rng.uniform(0, 2 * np.pi)
+            step = self.rng.uniform(*self.distance) * float(np.max(t.size))
+            height, width = t.image_size
+            t.center = np.clip(t.center + step * np.array([np.cos(angle), np.sin(angle)]), 0, [width, height])
+        return self.tracker.track(frames)
+
+
 def record_runs(tracker: Tracker, sequences: Sequence[RGBTSequence], progress: bool = True,
-                desc: str = "tracking") -> list[ResponseRecord]:
-    """Track every sequence and keep its responses and per-frame IoUs (frames after init only)."""
+                desc: str = "tracking", kicks: int = 0, history: int = 20, seed: int = 0) -> list[ResponseRecord]:
+    """Track every sequence and keep its responses and per-frame IoUs (frames after init only).
+
+    ``kicks`` > 0 pushes the tracker off course that many times per sequence (:class:`KickedTracker`,
+    at frames drawn uniformly from ``history .. length - history``, seeded by ``(seed, sequence
+    index)``), so that a tracker which never fails on its own still yields "lost" windows.
+    """
     records = []
-    for seq in tqdm(sequences, desc=desc, unit="seq", disable=not progress):
-        run = run_sequence(tracker, seq, keep_responses=True)
+    for index, seq in enumerate(tqdm(sequences, desc=desc, unit="seq", disable=not progress)):
+        watched = tracker
+        if kicks and len(seq) > 2 * history:
+            rng = np.random.default_rng([seed, index])
+            frames = set(rng.choice(np.arange(history, len(seq) - history), size=kicks, replace=False).tolist())
+            watched = KickedTracker(tracker, frames, rng)
+        run = run_sequence(watched, seq, keep_responses=True)
         if not run.responses:
             continue
         ious = frame_ious(run.boxes, seq.groundtruth)[run.start + 1:]

@@ -10,7 +10,7 @@ as command-line options for running the server by hand (an option beats its vari
 * ``--checkpoint`` / ``RGBT_CHECKPOINT``: tracker weights file (the package's shipped weights)
 * ``--fusion`` / ``RGBT_FUSION``: fused mode's feature fusion, ``rfn`` or ``l1`` (``rfn``)
 * ``--rfn-checkpoint`` / ``RGBT_RFN_CHECKPOINT``: trained RFN weights (the shipped ones)
-* ``--afat`` / ``RGBT_AFAT``: wrap in AFAT's failure-aware tracker, 1/0 (1)
+* ``--afat`` / ``RGBT_AFAT``: wrap in AFAT's failure-aware tracker, 1/0 (0)
 * ``--qpn-checkpoint`` / ``RGBT_QPN_CHECKPOINT``: AFAT's quality prediction network (the shipped one)
 * ``--correction-arch`` / ``RGBT_CORRECTION_ARCH``: AFAT's correction tracker (the base network,
   re-detecting with a wider search)
@@ -62,7 +62,7 @@ class ServerConfig:
     checkpoint: str | None = None
     fusion: str = "rfn"
     rfn_checkpoint: str | None = None
-    afat: bool = True
+    afat: bool = False
     qpn_checkpoint: str | None = None
     correction_arch: str | None = None
     correction_checkpoint: str | None = None
@@ -96,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--fusion", choices=FUSIONS, help="feature fusion in fused mode (RGBT_FUSION; default rfn)")
     p.add_argument("--rfn-checkpoint", dest="rfn_checkpoint",
                    help="trained RFN weights (RGBT_RFN_CHECKPOINT; default: shipped weights)")
-    p.add_argument("--afat", type=_flag, help="AFAT failure-aware wrapper, 1/0 (RGBT_AFAT; default 1)")
+    p.add_argument("--afat", type=_flag, help="AFAT failure-aware wrapper, 1/0 (RGBT_AFAT; default 0)")
     p.add_argument("--qpn-checkpoint", dest="qpn_checkpoint",
                    help="AFAT quality prediction network weights (RGBT_QPN_CHECKPOINT; default: shipped weights)")
     p.add_argument("--correction-arch", dest="correction_arch",
