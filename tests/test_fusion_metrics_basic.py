@@ -66,6 +66,24 @@ def test_ssim_a_identical_images_is_one():
     assert ssim_a(a, _rand(seed=8), a) < 1.0
 
 
+def test_ssim_a_equals_the_filtered_map_formulation():
+    from scipy import ndimage
+
+    def blur(x):
+        taps = np.exp(-((np.arange(11) - 5) ** 2) / (2 * 1.5 ** 2))
+        taps /= taps.sum()
+        return ndimage.correlate1d(ndimage.correlate1d(x, taps, axis=0, mode="nearest"), taps, axis=1, mode="nearest")
+
+    def ssim(x, y):  # MATLAB ssim: full-size map with replicate padding, C1 = 0.01^2, C2 = 0.03^2
+        mx, my = blur(x), blur(y)
+        vx, vy, cxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
+        return np.mean((2 * mx * my + 1e-4) * (2 * cxy + 9e-4) / ((mx * mx + my * my + 1e-4) * (vx + vy + 9e-4)))
+
+    a, b, f = _rand((37, 61), 1), _rand((37, 61), 2), _rand((37, 61), 3)
+    a01, b01, f01 = (x.astype(np.float64) / 255 for x in (a, b, f))
+    assert ssim_a(a, b, f) == pytest.approx((ssim(f01, a01) + ssim(f01, b01)) / 2, rel=1e-12)
+
+
 @pytest.mark.parametrize("feature", ["pixel", "dct", "w"])
 def test_fmi_identical_images_is_one(feature):
     a = _rand((20, 24), seed=9)

@@ -1,4 +1,4 @@
-"""Helpers shared by the fusion metrics: input checks, valid-window filtering, Gaussian taps.
+"""Helpers shared by the fusion metrics: input checks, float conversion, Gaussian taps.
 
 Every metric takes the infrared image ``A``, the visible image ``B`` and the fused image ``F`` as
 2-D ``uint8`` arrays ``(H, W)`` (what the reference MATLAB code reads with ``imread``); the metrics
@@ -7,7 +7,6 @@ that the reference calls on ``x / 255`` do that conversion themselves.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from fusion.runtime.errors import InputError
 
@@ -26,17 +25,6 @@ def check_images(*images: np.ndarray) -> None:
     shapes = {np.shape(image) for image in images}
     if len(shapes) > 1:
         raise InputError(f"images differ in size: {sorted(shapes)}")
-
-
-def filter_valid(image: np.ndarray, taps: np.ndarray) -> np.ndarray:
-    """Correlate ``image`` (H, W) with the separable kernel ``outer(taps, taps)``, 'valid' part.
-
-    Returns ``(H - k + 1, W - k + 1)`` for ``k = len(taps)`` (odd); the borders never see padding.
-    """
-    half = len(taps) // 2
-    out = ndimage.correlate1d(image, taps, axis=0, mode="nearest")
-    out = ndimage.correlate1d(out, taps, axis=1, mode="nearest")
-    return out[half:out.shape[0] - half, half:out.shape[1] - half]
 
 
 def gaussian_taps(size: int = 11, sigma: float = 1.5) -> np.ndarray:

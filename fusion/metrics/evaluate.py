@@ -2,11 +2,12 @@
 
 Pairing rules (documented for users of ``rfn-nest evaluate``):
 
-* **Source pairs.** Every image in the infrared folder is one pair, named by its file stem (e.g.
-  ``IR1``). Its visible counterpart is the file in the visible folder with the same stem, or — the
-  TNO layout — the same stem with a leading modality token swapped (``IR``/``ir`` -> ``VIS``/``VI``,
-  e.g. ``IR1.png`` <-> ``VIS1.png``). An infrared image without a counterpart, or a visible image
-  without one, is an error naming the files. Pairs are sorted naturally (IR1, IR2, ..., IR10).
+* **Source pairs** (:func:`fusion.image_files.pair_images`). Every image in the infrared folder
+  is one pair, named by its file stem (e.g. ``IR1``). Its visible counterpart is the file in the
+  visible folder with the same stem, or - the TNO layout - the same stem with a leading modality
+  token swapped (``IR``/``ir`` -> ``VIS``/``VI``, e.g. ``IR1.png`` <-> ``VIS1.png``). An infrared
+  image without a counterpart, or a visible image without one, is an error naming the files.
+  Pairs are sorted naturally (IR1, IR2, ..., IR10).
 * **Fused images.** In each method's folder the fused image of pair ``IR1`` is the file whose stem
   equals ``IR1`` or ends with ``IR1`` preceded by a non-alphanumeric separator (the official
   outputs ``fused_rfnnest_700_wir_6.0_wvi_3.0_IR1.png``; ``..._IR11`` does not match ``IR1``).
@@ -23,73 +24,19 @@ from __future__ import annotations
 import csv
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 import cv2
 import numpy as np
 
+from fusion.image_files import Pair, list_images
 from fusion.metrics.registry import Metric
 from fusion.runtime.atomic import atomic_path
 from fusion.runtime.errors import InputError
 
-IMAGE_EXTENSIONS = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
-_IR_PREFIX = re.compile(r"^(ir|inf|infrared|lwir)", re.IGNORECASE)
-_VIS_PREFIX = re.compile(r"^(vis|vi|visible|rgb)", re.IGNORECASE)
 # MATLAB rgb2gray weights (R, G, B).
 _RGB2GRAY = np.array([0.298936021293775, 0.587043074451121, 0.114020904255103])
-
-
-@dataclass(frozen=True)
-class Pair:
-    """An infrared/visible pair: ``name`` (the infrared stem, e.g. ``IR1``) and the two files."""
-
-    name: str
-    ir: Path
-    vis: Path
-
-
-def natural_key(text: str) -> list:
-    """Sort key that orders embedded numbers numerically (IR2 before IR10)."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
-
-
-def list_images(folder: str | Path) -> list[Path]:
-    """Image files of ``folder`` in natural order; :class:`InputError` if it is missing or has none."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"not a folder: {folder}")
-    files = sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS),
-                   key=lambda p: natural_key(p.name))
-    if not files:
-        raise InputError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) in {folder}")
-    return files
-
-
-def _pair_key(stem: str, prefix: re.Pattern) -> str:
-    return prefix.sub("", stem, count=1).lower()
-
-
-def discover_pairs(ir_dir: str | Path, vis_dir: str | Path) -> list[Pair]:
-    """Match infrared and visible images by the rules in the module docstring."""
-    ir_files, vis_files = list_images(ir_dir), list_images(vis_dir)
-    vis_by_stem = {p.stem: p for p in vis_files}
-    vis_by_key = {_pair_key(p.stem, _VIS_PREFIX): p for p in vis_files}
-    pairs, used, missing = [], set(), []
-    for ir in ir_files:
-        vis = vis_by_stem.get(ir.stem) or vis_by_key.get(_pair_key(ir.stem, _IR_PREFIX))
-        if vis is None:
-            missing.append(ir.name)
-            continue
-        used.add(vis)
-        pairs.append(Pair(ir.stem, ir, vis))
-    if missing:
-        raise InputError(f"no visible counterpart in {vis_dir} for {', '.join(missing)}")
-    unused = [p.name for p in vis_files if p not in used]
-    if unused:
-        raise InputError(f"no infrared counterpart in {ir_dir} for {', '.join(unused)}")
-    return pairs
 
 
 def find_fused(folder: str | Path, pair_name: str, files: Iterable[Path] | None = None) -> Path:

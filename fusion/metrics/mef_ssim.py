@@ -17,65 +17,37 @@ Result ``prod_l Q_l^{w_l}``; ``-inf`` (the reference's value) when the shorter s
 
 Vectorised: r is a per-patch linear combination ``sum_k c_k v_k`` (plus a constant, which no
 second moment sees), so every patch moment needed (``||r||``, ``sigma_r^2``, ``sigma_rf``) is a
-combination of box- or Gaussian-filtered products of A, B and F. This equals the reference's
-per-patch loop up to floating-point rounding.
+combination of box- or Gaussian-filtered products of A, B and F, computed row by row by
+:func:`fusion.metrics.ssim_kernel.mef_ssim_sum`. This equals the reference's per-patch loop up
+to floating-point rounding.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from fusion.metrics.common import as_float, check_images, filter_valid, gaussian_taps
+from fusion.metrics.common import as_float, check_images, gaussian_taps
+from fusion.metrics.ssim_kernel import mef_ssim_sum
 
-EPS = np.finfo(np.float64).eps
 WINDOW = 11
 SCALE_WEIGHTS = (0.0448, 0.2856, 0.3001)
 K = 0.03
 
 
-def _covariances(images: list[np.ndarray], taps: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
-    """Window (co)variances ``cov[(k, l)]`` (k <= l) of ``images``, each (H, W) -> (H - 10, W - 10)."""
-    means = [filter_valid(im, taps) for im in images]
-    return {(k, l): filter_valid(images[k] * images[l], taps) - means[k] * means[l]
-            for k in range(len(images)) for l in range(k, len(images))}
-
-
 def mef_ssim_single_scale(sources: list[np.ndarray], fused: np.ndarray, k: float = K) -> float:
-    """MEF-SSIM ``Q`` at one scale; ``sources``: list of (H, W) float64 on 0..255, ``fused`` likewise."""
-    n = WINDOW * WINDOW
+    """MEF-SSIM ``Q`` at one scale; ``sources``: the two (H, W) float64 images on 0..255, ``fused`` likewise."""
+    a, b = (np.ascontiguousarray(x, dtype=np.float64) for x in sources)
+    f = np.ascontiguousarray(fused, dtype=np.float64)
     box = np.full(WINDOW, 1.0 / WINDOW)
-    gauss = gaussian_taps(WINDOW, 1.5)
-    n_src = len(sources)
-    box_cov = _covariances(sources, box)  # the box moments of F are never used
-    norms = [np.sqrt(np.maximum(n * box_cov[(i, i)], 0)) for i in range(n_src)]
-    ed = [v + 0.001 for v in norms]
-    total_var = sum(box_cov[(min(i, j), max(i, j))] for i in range(n_src) for j in range(n_src))
-    numerator = np.sqrt(np.maximum(n * total_var, 0))
-    ratio = np.clip((numerator + EPS) / (sum(norms) + EPS), EPS, 1 - EPS)
-    power = np.minimum(np.tan(np.pi / 2 * ratio), 10)
-    weights = [(e / WINDOW) ** power + EPS for e in ed]
-    normaliser = sum(weights)
-    coef = [w / normaliser / e for w, e in zip(weights, ed)]
-    r_norm2 = sum(coef[i] * coef[j] * n * box_cov[(min(i, j), max(i, j))]
-                  for i in range(n_src) for j in range(n_src))
-    r_norm = np.sqrt(np.maximum(r_norm2, 0))
-    max_ed = np.maximum.reduce(ed)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rescale = np.where(r_norm > 0, max_ed / r_norm, 1.0)
-    coef = [c * rescale for c in coef]
-    g_cov = _covariances(sources + [fused], gauss)
-    sigma_r2 = sum(coef[i] * coef[j] * g_cov[(min(i, j), max(i, j))] for i in range(n_src) for j in range(n_src))
-    sigma_rf = sum(coef[i] * g_cov[(i, n_src)] for i in range(n_src))
-    sigma_f2 = g_cov[(n_src, n_src)]
-    c = (k * 255) ** 2
-    q = (2 * sigma_rf + c) / (sigma_r2 + sigma_f2 + c)
-    return float(q.mean())
+    windows = (f.shape[0] - WINDOW + 1) * (f.shape[1] - WINDOW + 1)
+    return float(mef_ssim_sum(a, b, f, box, gaussian_taps(WINDOW, 1.5), k) / windows)
 
 
 def downsample(image: np.ndarray) -> np.ndarray:
     """2x2 forward mean (last row/column repeated) then keep even rows and columns: (H, W) -> (ceil(H/2), ceil(W/2))."""
+    h, w = image.shape
     p = np.pad(image, ((0, 1), (0, 1)), mode="edge")
-    mean = (p[:-1, :-1] * 0.25 + p[:-1, 1:] * 0.25) + (p[1:, :-1] * 0.25 + p[1:, 1:] * 0.25)
-    return mean[::2, ::2]
+    top, bottom = p[0:h:2], p[1:h + 1:2]
+    return (top[:, 0:w:2] * 0.25 + top[:, 1:w + 1:2] * 0.25) + (bottom[:, 0:w:2] * 0.25 + bottom[:, 1:w + 1:2] * 0.25)
 
 
 def mef_ssim(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray,

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from fusion.metrics.common import as_float, check_images
+from fusion.metrics.vif_kernel import gsm_multipliers, information_sums, overlap_covariance
 from fusion.runtime.errors import InputError
 
 BLOCK = 3
@@ -60,7 +61,8 @@ def _pyramid(image01: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
         for orientation in {key[1] for key, _ in SUBBANDS}:
             kernel = filters["bfilts"][:, orientation].reshape(side, side).T
             bands[(level, orientation)] = _correlate(lo, kernel)
-        lo = _correlate(lo, filters["lofilt"])[::2, ::2]
+        if level < LEVELS - 1:
+            lo = _correlate(lo, filters["lofilt"])[::2, ::2]
     return bands
 
 
@@ -98,32 +100,19 @@ def _distortion_channel(y: np.ndarray, yn: np.ndarray, lev: int) -> tuple[np.nda
     return g, vv
 
 
-def _reference_params(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """GSM multiplier field ``ss`` (h/3, w/3) and covariance eigenvalues ``lambda`` (9,) (``refparams_vecgsm``)."""
-    h, w = y.shape
-    overlapping = np.stack([y[k:h - (BLOCK - 1 - k), j:w - (BLOCK - 1 - j)].ravel()
-                            for j in range(BLOCK) for k in range(BLOCK)])
-    centred = overlapping - overlapping.mean(axis=1, keepdims=True)
-    cu = centred @ centred.T / overlapping.shape[1]
-    blocks = np.stack([y[k::BLOCK, j::BLOCK] for j in range(BLOCK) for k in range(BLOCK)])
-    flat = blocks.reshape(BLOCK * BLOCK, -1)
-    ss = np.sum((np.linalg.pinv(cu) @ flat) * flat, axis=0) / (BLOCK * BLOCK)
-    return ss.reshape(blocks.shape[1:]), np.linalg.eigvalsh(cu)
-
-
 def _vif_from_bands(ref: dict, dist: dict) -> float:
     """``vifvec`` from the used subbands of the reference and the distorted image."""
     num = den = 0.0
     for key, lev in SUBBANDS:
         y, yn = _crop(ref[key]), _crop(dist[key])
         g, vv = _distortion_channel(y, yn, lev)
-        ss, lambdas = _reference_params(y)
+        cu = overlap_covariance(np.ascontiguousarray(y))  # refparams_vecgsm: C_U, s and eigenvalues
         offset = int(np.ceil((2 ** lev / 2) / BLOCK))
+        ss = gsm_multipliers(y, np.linalg.pinv(cu), offset)
         inner = (slice(offset, -offset), slice(offset, -offset))
-        g, vv, ss = g[inner], vv[inner], ss[inner]
-        for lam in lambdas:
-            num += np.sum(np.log2(1 + g * g * ss * lam / (vv + SIGMA_NSQ)))
-            den += np.sum(np.log2(1 + ss * lam / SIGMA_NSQ))
+        band_num, band_den = information_sums(g[inner], vv[inner], ss, np.linalg.eigvalsh(cu), SIGMA_NSQ)
+        num += band_num
+        den += band_den
     return float(num / den) if den > 0 else 0.0
 
 
