@@ -65,17 +65,18 @@ def _reference_fuse(model, ir, vi, device):
         return model.decoder(features)[-1][0, 0].float().cpu().numpy()
 
 
-def _images(spec: dict) -> list[tuple[str, "np.ndarray", "np.ndarray"]]:
+def _images(spec: dict) -> list[tuple[str, object, object]]:
     import numpy as np
 
-    from fusion.metrics.evaluate import discover_pairs, read_gray
+    from fusion.image_files import pair_images
+    from fusion.metrics.evaluate import read_gray
 
     if "square" in spec:
         rng = np.random.default_rng(0)
         s = spec["square"]
         return [(f"square{s}", *(rng.integers(0, 256, (s, s)).astype(np.float32) for _ in range(2)))]
     root = Path(spec["data"]) / "tno21"
-    pairs = [p for p in discover_pairs(root / "ir", root / "vis") if p.name in spec["pairs"]]
+    pairs = [p for p in pair_images(root / "ir", root / "vis") if p.name in spec["pairs"]]
     images = [(p.name, read_gray(p.ir).astype(np.float32), read_gray(p.vis).astype(np.float32)) for p in pairs]
     c = spec.get("crop", 0)
     if c:
@@ -193,11 +194,11 @@ def main() -> None:
     import torch
 
     from fusion.inference import resolve_device
-    from fusion.metrics.evaluate import discover_pairs
+    from fusion.image_files import pair_images
 
     device = resolve_device(args.device).type
     root = args.data / "tno21"
-    names = [p.name for p in discover_pairs(root / "ir", root / "vis")][:args.pairs]
+    names = [p.name for p in pair_images(root / "ir", root / "vis")][:args.pairs]
     low = ["bf16"] + (["fp16"] if device == "cuda" else [])
     tmp = Path(tempfile.mkdtemp(prefix="bench_fusion_"))
     cpu = platform.processor() or platform.machine()

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import torch
 
-from fusion.metrics.evaluate import discover_pairs, find_fused, read_gray
+from fusion.image_files import pair_images
+from fusion.metrics.evaluate import find_fused, read_gray
 from fusion.metrics.registry import get_metrics
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
 
     root = args.data / "tno21"
-    pairs = discover_pairs(root / "ir", root / "vis")
+    pairs = pair_images(root / "ir", root / "vis")
     triples = [(read_gray(p.ir), read_gray(p.vis), read_gray(find_fused(root / "rfnnest_official", p.name)))
                for p in pairs]
     pixels = sum(t[0].size for t in triples)

@@ -81,8 +81,8 @@ def main() -> None:
         proc.join()
     print(f"tracking-RFN training, arch {args.arch}, {args.steps} timed steps, {args.threads} threads, "
           f"{platform.processor() or platform.machine()}")
-    print(f"| batch | pairs/s | data s/step | step s/step | peak RSS MiB |")
-    print(f"|---|---|---|---|---|")
+    print("| batch | pairs/s | data s/step | step s/step | peak RSS MiB |")
+    print("|---|---|---|---|---|")
     for batch_size, pairs_per_s, data_s, step_s, peak in rows:
         print(f"| {batch_size} | {pairs_per_s:.2f} | {data_s:.3f} | {step_s:.3f} | {peak:.0f} |")
 

@@ -9,8 +9,6 @@ that resumes mid-epoch sees exactly the batches an uninterrupted run would, with
 from __future__ import annotations
 
 import os
-import re
-from pathlib import Path
 from typing import Iterator
 
 import cv2
@@ -18,50 +16,11 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from fusion.image_files import list_images, pair_images
 from fusion.images import read_gray
 from fusion.runtime.errors import InputError
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 MODES = ("resize", "crop")
-
-
-def list_images(folder: str | os.PathLike) -> list[Path]:
-    """Sorted image files of ``folder``; InputError if it is not a folder or has none."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"not a folder: {folder}")
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
-    if not files:
-        raise InputError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) in {folder}")
-    return files
-
-
-def _pair_key(path: Path, prefix: str) -> str:
-    """``IR12.png`` -> ``12`` for prefix ``IR`` (case-insensitive); other names -> their stem."""
-    match = re.fullmatch(rf"{prefix}[_-]?(.+)", path.stem, flags=re.IGNORECASE)
-    return match[1] if match else path.stem
-
-
-def pair_images(ir_dir: str | os.PathLike, vis_dir: str | os.PathLike) -> list[tuple[str, Path, Path]]:
-    """Pair the images of two folders: identical stems, or TNO-style ``IRn`` / ``VISn``.
-
-    Returns ``(name, ir_path, vis_path)`` sorted by name (``name`` is the IR file's stem).
-    InputError if any image of either folder has no partner.
-    """
-    ir_files, vis_files = list_images(ir_dir), list_images(vis_dir)
-    vis_by_stem = {p.stem: p for p in vis_files}
-    vis_by_key = {_pair_key(p, "VIS"): p for p in vis_files}
-    pairs, used = [], set()
-    for ir in ir_files:
-        vis = vis_by_stem.get(ir.stem) or vis_by_key.get(_pair_key(ir, "IR"))
-        if vis is None:
-            raise InputError(f"no visible image in {vis_dir} pairs with {ir.name} (expected {ir.stem}.* or VIS{_pair_key(ir, 'IR')}.*)")
-        pairs.append((ir.stem, ir, vis))
-        used.add(vis)
-    unpaired = [p for p in vis_files if p not in used]
-    if unpaired:
-        raise InputError(f"no infrared image in {ir_dir} pairs with {unpaired[0].name}")
-    return pairs
 
 
 def _sample(image: np.ndarray, size: int, mode: str, rng: np.random.Generator) -> np.ndarray:

@@ -12,10 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from fusion.image_files import list_images
 from fusion.runtime.errors import InputError
-
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
-
 
 def read_frame(path: str | os.PathLike) -> np.ndarray:
     """Read ``path`` as a BGR uint8 ``(H, W, 3)`` array; raise :class:`InputError` naming it if unreadable."""
@@ -35,14 +33,8 @@ def read_frame(path: str | os.PathLike) -> np.ndarray:
 
 
 def list_frames(folder: str | os.PathLike) -> list[Path]:
-    """The image files of ``folder`` (any of :data:`IMAGE_EXTENSIONS`), sorted by name.
+    """The image files of ``folder`` in natural order (:func:`fusion.image_files.list_images`).
 
     Raises :class:`InputError` when the folder is missing or holds no image.
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"frame folder not found: {folder}")
-    frames = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
-    if not frames:
-        raise InputError(f"no image files in {folder}")
-    return frames
+    return list_images(folder, "frame folder")

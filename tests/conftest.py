@@ -1,4 +1,5 @@
-"""Shared fixtures. ``shared_data`` finds ``../shared/data`` (or ``$RGBT_SHARED_DATA``).
+"""Shared fixtures. ``shared_data`` finds ``../shared/data`` (or ``$RGBT_SHARED_DATA``);
+``one_torch_thread`` runs a test on one intra-op thread.
 
 When the data is missing the test is skipped with the reason, except under ``CI=true``, where a
 missing data folder is a failure (CI always has it beside the clone).
@@ -9,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,3 +30,12 @@ def shared_data() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One intra-op thread: on the shared 2-core machine more threads are many times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from fusion.data import ImageFolderDataset, PairedFolderDataset, SeededSampler, pair_images
+from fusion.data import ImageFolderDataset, PairedFolderDataset, SeededSampler
+from fusion.image_files import pair_images
 from fusion.runtime.errors import InputError
 
 
@@ -21,13 +22,13 @@ def test_tno_and_identical_name_pairing(tmp_path):
         _write(tmp_path / "visible" / f"I{i:05d}.jpg", i)
     pairs = pair_images(tmp_path / "ir", tmp_path / "vis")
     assert [(n, a.name, b.name) for n, a, b in pairs] == [
-        ("IR1", "IR1.png", "VIS1.png"), ("IR10", "IR10.png", "VIS10.png"), ("IR2", "IR2.png", "VIS2.png")]
+        ("IR1", "IR1.png", "VIS1.png"), ("IR2", "IR2.png", "VIS2.png"), ("IR10", "IR10.png", "VIS10.png")]
     assert [n for n, _, _ in pair_images(tmp_path / "lwir", tmp_path / "visible")] == ["I00001", "I00002", "I00010"]
     _write(tmp_path / "vis" / "VIS3.png", 3)
-    with pytest.raises(InputError, match="pairs with VIS3.png"):
+    with pytest.raises(InputError, match="no infrared counterpart .* VIS3.png"):
         pair_images(tmp_path / "ir", tmp_path / "vis")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match="no images"):
+    with pytest.raises(InputError, match="no image files"):
         pair_images(tmp_path / "ir", tmp_path / "empty")
 
 

@@ -11,13 +11,7 @@ from fusion.images import min_max_to_uint8
 from fusion.inference import DEFAULT_CHECKPOINT, fuse_arrays, load_model
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on the shared 2-core machine more threads are many times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_shipped_file_is_small_fp16_and_documented():

@@ -12,13 +12,7 @@ from fusion.model import RFNNest, RFNNestConfig
 SMALL = RFNNestConfig(channels=(32, 40, 48, 56), stem_channels=8)  # RFN and decoder wide enough for NNPACK
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on the shared 2-core machine more threads are many times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("size", [(16, 16), (17, 23), (30, 41)])

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from fusion.cli import main
-from fusion.metrics.evaluate import discover_pairs, find_fused, format_markdown, rank_marks, read_gray
+from fusion.image_files import pair_images
+from fusion.metrics.evaluate import find_fused, format_markdown, rank_marks, read_gray
 from fusion.metrics.registry import get_metrics
 from fusion.runtime.errors import InputError
 
@@ -33,13 +34,13 @@ def tno_like(tmp_path):
     return tmp_path
 
 
-def test_discover_pairs_natural_order_and_missing_counterparts(tno_like):
-    pairs = discover_pairs(tno_like / "ir", tno_like / "vis")
+def test_pair_images_natural_order_and_missing_counterparts(tno_like):
+    pairs = pair_images(tno_like / "ir", tno_like / "vis")
     assert [p.name for p in pairs] == ["IR1", "IR2", "IR11"]
     assert pairs[2].vis.name == "VIS11.png"
     (tno_like / "vis" / "VIS2.png").unlink()
     with pytest.raises(InputError, match="no visible counterpart .* IR2.png"):
-        discover_pairs(tno_like / "ir", tno_like / "vis")
+        pair_images(tno_like / "ir", tno_like / "vis")
 
 
 def test_same_stem_pairs_and_unpaired_visible(tmp_path):
@@ -47,7 +48,7 @@ def test_same_stem_pairs_and_unpaired_visible(tmp_path):
     for name in ("ir/0001.png", "vis/0001.png", "vis/0002.png"):
         _write(tmp_path / name, image)
     with pytest.raises(InputError, match="no infrared counterpart .* 0002.png"):
-        discover_pairs(tmp_path / "ir", tmp_path / "vis")
+        pair_images(tmp_path / "ir", tmp_path / "vis")
 
 
 def test_find_fused_matches_the_pair_token_at_the_end(tno_like):

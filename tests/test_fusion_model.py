@@ -9,13 +9,7 @@ from fusion.strategies import l1_norm
 TINY = RFNNestConfig(channels=(4, 6, 8, 10), stem_channels=4)
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on the shared 2-core machine more threads are many times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _count(module):

@@ -13,13 +13,7 @@ TINY = ["--channels", "4", "6", "8", "10"]
 FAST = ["--image-size", "32", "--batch-size", "2", "--workers", "0", "--epochs", "50", "--lr", "1e-3"]
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on the shared 2-core machine more threads are many times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,8 @@ def _digest(folder: Path) -> dict[str, str]:
 
 def test_same_seed_gives_identical_bytes_and_other_seed_differs(tmp_path):
     a = generate_sequences(tmp_path / "a", count=2, length=12, seed=5, size=SMALL)
-    b = generate_sequences(tmp_path / "b", count=2, length=12, seed=5, size=SMALL)
-    c = generate_sequences(tmp_path / "c", count=2, length=12, seed=6, size=SMALL)
+    generate_sequences(tmp_path / "b", count=2, length=12, seed=5, size=SMALL)
+    generate_sequences(tmp_path / "c", count=2, length=12, seed=6, size=SMALL)
     assert [p.name for p in a] == ["synth-000", "synth-001"]
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     assert _digest(tmp_path / "a") != _digest(tmp_path / "c")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,7 +116,7 @@ def test_cli_prints_table_writes_csv_and_plot(tmp_path, shared_data, capsys):
     rows = list(csv.DictReader((tmp_path / "s.csv").open()))
     assert [r["tracker"] for r in rows] == ["CAT", "JMMAC"] and set(rows[0]) == {"tracker", "MPR", "MSR"}
     assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    (tmp_path / f"res/CAT/CAT_fastCar2.txt").unlink()
+    (tmp_path / "res/CAT/CAT_fastCar2.txt").unlink()
     assert main(args + ["--csv", str(tmp_path / "t.csv")]) == 2
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip() and not line.startswith("trackers:")]
     assert len(err) == 1 and "result file not found" in err[0] and "CAT_fastCar2.txt" in err[0]

@@ -58,12 +58,13 @@ def run(args: argparse.Namespace) -> int:
 
     from fusion.images import min_max_to_uint8
     from fusion.inference import fuse_arrays, load_model, resolve_device
-    from fusion.metrics.evaluate import discover_pairs, read_gray, score_pair
+    from fusion.image_files import pair_images
+    from fusion.metrics.evaluate import read_gray, score_pair
     from fusion.metrics.registry import get_metrics
 
     strategies = parse_strategies(args.strategies)
     metrics = get_metrics(parse_metric_names(args.metrics) or list(args.metrics_default))
-    pairs = discover_pairs(args.ir_dir, args.vis_dir)
+    pairs = pair_images(args.ir_dir, args.vis_dir)
     sources = {}
     for pair in pairs:  # every input is checked before the slow part starts
         ir, vis = read_gray(pair.ir), read_gray(pair.vis)

@@ -78,12 +78,13 @@ def report(rows: list[dict], metrics: list, args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fusion.metrics.evaluate import discover_pairs, evaluate_folders
+    from fusion.image_files import pair_images
+    from fusion.metrics.evaluate import evaluate_folders
     from fusion.metrics.registry import get_metrics
 
     methods = parse_methods(args.fused_dir)
     metrics = get_metrics(parse_metric_names(args.metrics))
-    pairs = discover_pairs(args.ir_dir, args.vis_dir)
+    pairs = pair_images(args.ir_dir, args.vis_dir)
     rows = evaluate_folders(pairs, methods, metrics, progress=not args.no_progress)
     report(rows, metrics, args)
     return 0

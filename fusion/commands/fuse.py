@@ -95,7 +95,7 @@ def _check_output_folder(folder: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from fusion.data import pair_images
+    from fusion.image_files import pair_images
     from fusion.images import check_writable_image_path, merge_luma, min_max_to_uint8, save_image, side_by_side
     from fusion.inference import fuse_arrays, load_model, resolve_device
     from fusion.runtime.errors import InputError

@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
-    from fusion.training.options import add_common_arguments
+    from fusion.training.options import add_architecture_arguments, add_common_arguments
 
     p = subparsers.add_parser(
         "train-autoencoder", help="stage 1: train the encoder and decoder on gray images",
@@ -15,28 +15,23 @@ def register(subparsers) -> None:
                     "lambda 100). Run it under torchrun for several GPUs.")
     p.add_argument("image_dirs", nargs="+", type=Path, metavar="IMAGE_DIR", help="folder(s) of training images")
     p.add_argument("--ssim-weight", type=float, default=100.0, help="lambda (default 100)")
-    p.add_argument("--no-nest", action="store_true", help="the decoder without nest connections (ablation, Sec. 4.6)")
-    p.add_argument("--deep-supervision", action="store_true", help="three decoder outputs, losses averaged")
-    p.add_argument("--channels", type=int, nargs=4, default=[64, 112, 160, 208], metavar="C",
-                   help="encoder widths per scale (default the paper's 64 112 160 208; smaller for quick CPU models)")
+    add_architecture_arguments(p)
     add_common_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from fusion.data import ImageFolderDataset
-    from fusion.model import RFNNest, RFNNestConfig
     from fusion.runtime import seed_everything
     from fusion.training.loop import train
     from fusion.training.losses import AutoencoderLossConfig
-    from fusion.training.options import train_config
+    from fusion.training.options import model_from_arguments, train_config
     from fusion.training.tasks import AutoencoderTask
 
     config = train_config(args)
     dataset = ImageFolderDataset(args.image_dirs, args.image_size, args.sampling)
     seed_everything(config.seed)
-    model = RFNNest(RFNNestConfig(tuple(args.channels), nest=not args.no_nest,
-                                 deep_supervision=args.deep_supervision))
+    model = model_from_arguments(args)
     task = AutoencoderTask(model, AutoencoderLossConfig(args.ssim_weight, args.ms_ssim_form))
     train(task, dataset, config, args.out, stage="autoencoder", resume=args.resume)
     return 0

@@ -6,17 +6,14 @@ import argparse
 
 def register(subparsers) -> None:
     from fusion.commands.train_rfn import add_rfn_loss_arguments
-    from fusion.training.options import add_common_arguments
+    from fusion.training.options import add_architecture_arguments, add_common_arguments
 
     p = subparsers.add_parser(
         "train-one-stage", help="ablation: train encoder, RFNs and decoder together",
         description="Train the whole RFN-Nest from scratch with the RFN loss (alpha 700, w_ir 6, w_vi 3, "
                     "w1 1/10/100/1000), encoder and decoder trainable: the paper's one-stage ablation.")
     add_rfn_loss_arguments(p)
-    p.add_argument("--no-nest", action="store_true", help="the decoder without nest connections")
-    p.add_argument("--deep-supervision", action="store_true", help="three decoder outputs, losses averaged")
-    p.add_argument("--channels", type=int, nargs=4, default=[64, 112, 160, 208], metavar="C",
-                   help="encoder widths per scale (default the paper's 64 112 160 208)")
+    add_architecture_arguments(p)
     add_common_arguments(p)
     p.set_defaults(func=run)
 
@@ -24,17 +21,15 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from fusion.commands.train_rfn import rfn_loss_config
     from fusion.data import PairedFolderDataset
-    from fusion.model import RFNNest, RFNNestConfig
     from fusion.runtime import seed_everything
     from fusion.training.loop import train
-    from fusion.training.options import train_config
+    from fusion.training.options import model_from_arguments, train_config
     from fusion.training.tasks import RFNTask
 
     config = train_config(args)
     dataset = PairedFolderDataset(args.ir, args.vis, args.image_size, args.sampling)
     seed_everything(config.seed)
-    model = RFNNest(RFNNestConfig(tuple(args.channels), nest=not args.no_nest,
-                                 deep_supervision=args.deep_supervision))
+    model = model_from_arguments(args)
     train(RFNTask(model, rfn_loss_config(args), one_stage=True), dataset, config, args.out,
           stage="one-stage", resume=args.resume)
     return 0

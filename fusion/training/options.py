@@ -1,4 +1,4 @@
-"""Command-line options the three training commands share, and turning them into configs."""
+"""Command-line options the three training commands share, and turning them into configs and models."""
 from __future__ import annotations
 
 import argparse
@@ -38,3 +38,18 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
         raise InputError(f"--image-size must be at least 16 (five MS-SSIM levels), got {args.image_size}")
     return TrainConfig(epochs=args.epochs, max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr,
                        seed=args.seed, workers=args.workers, checkpoint_every=args.checkpoint_every, device=args.device)
+
+
+def add_architecture_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of the network trained from scratch (stage 1 and the one-stage ablation)."""
+    p.add_argument("--no-nest", action="store_true", help="the decoder without nest connections (ablation, Sec. 4.6)")
+    p.add_argument("--deep-supervision", action="store_true", help="three decoder outputs, losses averaged")
+    p.add_argument("--channels", type=int, nargs=4, default=[64, 112, 160, 208], metavar="C",
+                   help="encoder widths per scale (default the paper's 64 112 160 208; smaller for quick CPU models)")
+
+
+def model_from_arguments(args: argparse.Namespace):
+    """The :class:`fusion.model.RFNNest` that :func:`add_architecture_arguments`' options describe."""
+    from fusion.model import RFNNest, RFNNestConfig
+
+    return RFNNest(RFNNestConfig(tuple(args.channels), nest=not args.no_nest, deep_supervision=args.deep_supervision))

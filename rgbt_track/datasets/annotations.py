@@ -10,21 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from fusion.image_files import natural_key
 from fusion.runtime.errors import InputError
-from rgbt_track.frames import list_frames
 
 _SEPARATORS = re.compile(r"[,\s;]+")
-_DIGITS = re.compile(r"(\d+)")
-
-
-def natural_key(path: Path) -> list:
-    """Sort key that orders embedded numbers numerically (``img_9`` before ``img_10``)."""
-    return [int(part) if part.isdigit() else part.lower() for part in _DIGITS.split(path.name)]
-
-
-def sorted_frames(folder: Path) -> list[Path]:
-    """The image files of ``folder`` in natural order (= name order for zero-padded names)."""
-    return sorted(list_frames(folder), key=natural_key)
 
 
 def read_rows(path: Path, allowed_counts: tuple[int, ...] = (4,), special: tuple[str, ...] = ()) -> list[list[float] | None]:

@@ -20,8 +20,9 @@ import os
 from pathlib import Path
 
 from rgbt_track.datasets.annotations import (check_annotation_length, check_positive, check_same_length,
-                                             corners_to_xywh, read_boxes, sequence_folders, sorted_frames)
+                                             corners_to_xywh, read_boxes, sequence_folders)
 from rgbt_track.datasets.sequence import RGBTSequence
+from rgbt_track.frames import list_frames
 
 REQUIRED = ("v", "i", "groundTruth_v.txt", "groundTruth_i.txt")
 
@@ -29,7 +30,7 @@ REQUIRED = ("v", "i", "groundTruth_v.txt", "groundTruth_i.txt")
 def load_gtot_sequence(folder: str | os.PathLike) -> RGBTSequence:
     """One GTOT sequence folder."""
     folder = Path(folder)
-    color, ir = sorted_frames(folder / "v"), sorted_frames(folder / "i")
+    color, ir = list_frames(folder / "v"), list_frames(folder / "i")
     check_same_length(color, ir, folder / "v", folder / "i")
     boxes = {}
     for modality in ("v", "i"):

@@ -15,14 +15,15 @@ import numpy as np
 
 from fusion.runtime.errors import InputError
 from rgbt_track.datasets.annotations import (check_annotation_length, check_same_length, read_boxes,
-                                             sequence_folders, sorted_frames)
+                                             sequence_folders)
 from rgbt_track.datasets.sequence import RGBTSequence
+from rgbt_track.frames import list_frames
 
 
 def load_lasher_sequence(folder: str | os.PathLike) -> RGBTSequence:
     """One LasHeR sequence folder; absent-target rows become NaN."""
     folder = Path(folder)
-    color, ir = sorted_frames(folder / "visible"), sorted_frames(folder / "infrared")
+    color, ir = list_frames(folder / "visible"), list_frames(folder / "infrared")
     check_same_length(color, ir, folder / "visible", folder / "infrared")
     boxes = read_boxes(folder / "init.txt")
     check_annotation_length(boxes, len(color), folder / "init.txt")

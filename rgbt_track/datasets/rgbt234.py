@@ -17,14 +17,15 @@ from pathlib import Path
 
 from fusion.runtime.errors import InputError
 from rgbt_track.datasets.annotations import (check_annotation_length, check_positive, check_same_length,
-                                             read_boxes, sequence_folders, sorted_frames)
+                                             read_boxes, sequence_folders)
 from rgbt_track.datasets.sequence import RGBTSequence
+from rgbt_track.frames import list_frames
 
 
 def load_rgbt234_sequence(folder: str | os.PathLike) -> RGBTSequence:
     """One RGBT234 sequence folder."""
     folder = Path(folder)
-    color, ir = sorted_frames(folder / "visible"), sorted_frames(folder / "infrared")
+    color, ir = list_frames(folder / "visible"), list_frames(folder / "infrared")
     check_same_length(color, ir, folder / "visible", folder / "infrared")
     visible_file = folder / "visible.txt" if (folder / "visible.txt").is_file() else folder / "init.txt"
     if not visible_file.is_file():

@@ -15,9 +15,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from fusion.image_files import natural_key
 from fusion.runtime.errors import InputError
-from rgbt_track.datasets.annotations import find_subfolder, natural_key, sorted_frames
+from rgbt_track.datasets.annotations import find_subfolder
 from rgbt_track.datasets.sequence import RGBTSequence
+from rgbt_track.frames import list_frames
 
 
 def mask_box(path: Path) -> np.ndarray:
@@ -40,7 +42,7 @@ def load_vt_saliency(root: str | os.PathLike, dataset: str | None = None) -> lis
     folders = {"RGB": find_subfolder(root, ("RGB", "rgb"), "RGB"),
                "T": find_subfolder(root, ("T", "thermal", "Thermal", "t"), "thermal"),
                "GT": find_subfolder(root, ("GT", "gt"), "ground-truth mask")}
-    files = {kind: {p.stem: p for p in sorted_frames(folder)} for kind, folder in folders.items()}
+    files = {kind: {p.stem: p for p in list_frames(folder)} for kind, folder in folders.items()}
     for kind in ("T", "GT"):
         if len(files[kind]) != len(files["RGB"]):
             raise InputError(f"count mismatch: {len(files['RGB'])} images in {folders['RGB']} vs "
@@ -49,7 +51,7 @@ def load_vt_saliency(root: str | os.PathLike, dataset: str | None = None) -> lis
         if missing:
             raise InputError(f"no file for {files['RGB'][missing[0]].name} (by stem) in {folders[kind]}")
     sequences = []
-    for stem in sorted(files["RGB"], key=lambda s: natural_key(Path(s))):
+    for stem in sorted(files["RGB"], key=natural_key):
         sequences.append(RGBTSequence(name=stem, color=[files["RGB"][stem]], ir=[files["T"][stem]],
                                       groundtruth=mask_box(files["GT"][stem]),
                                       attributes={"dataset": dataset, "mask": files["GT"][stem]}))

@@ -7,19 +7,14 @@ same location from an aligned pair such as the TNO images (``ir/IRn.png`` + ``vi
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from fusion.image_files import is_image, modality_key
 from fusion.runtime.errors import InputError
-from rgbt_track.frames import IMAGE_EXTENSIONS
-
-_IR_NAME = re.compile(r"^(?:ir|inf|infrared|thermal|lwir)[_\-]?(?P<key>.*)$", re.IGNORECASE)
-_VIS_NAME = re.compile(r"^(?:vis|vi|visible|rgb)[_\-]?(?P<key>.*)$", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class TexturePair:
@@ -75,11 +70,6 @@ def procedural_target(rng: np.random.Generator, height: int = 64, width: int = 6
     return TexturePair(np.clip(color, 0, 255).astype(np.uint8), np.clip(ir, 0, 255).astype(np.uint8))
 
 
-def _pair_key(stem: str, pattern: re.Pattern) -> str | None:
-    match = pattern.match(stem)
-    return match.group("key").lower() if match and match.group("key") else None
-
-
 def find_texture_pairs(folder: str | Path) -> list[tuple[Path, Path]]:
     """``(ir_path, visible_path)`` pairs in ``folder``, paired by the name after the modality prefix.
 
@@ -93,10 +83,10 @@ def find_texture_pairs(folder: str | Path) -> list[tuple[Path, Path]]:
     if not folder.is_dir():
         raise InputError(f"texture folder not found: {folder}")
     candidates = [p for p in folder.iterdir()] + [p for d in folder.iterdir() if d.is_dir() for p in d.iterdir()]
-    files = sorted(p for p in candidates if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
-    ir = {key: p for p in files if (key := _pair_key(p.stem, _IR_NAME))}
-    vis = {key: p for p in files if (key := _pair_key(p.stem, _VIS_NAME))}
-    pairs = [(ir[key], vis[key]) for key in sorted(ir) if key in vis]
+    files = sorted(p for p in candidates if is_image(p))
+    ir = {key: p for p in files if (key := modality_key(p.stem, "ir"))}
+    vis = {key: p for p in files if (key := modality_key(p.stem, "vis"))}
+    pairs = [(ir[key], vis[key]) for key in sorted(ir) if key in vis]  # name order: seeds pick the same textures
     if not pairs:
         raise InputError(f"no aligned IR/visible pairs (e.g. ir/IR1.png + vis/VIS1.png) in texture folder: {folder}")
     return pairs

@@ -113,15 +113,9 @@ def plot_ar(rows: list[Row], path: Path) -> None:
                        label=f"{r.tracker} ({r.source})")
         ax.set_xlim(0, 1.02)
         ax.set_ylim(0, 1.02)
-        ax.set_xlabel("Robustness (higher is better)")
-        ax.set_ylabel("Accuracy")
-        ax.set_title(PROTOCOL_TITLES[protocol].split(",")[0] + ")", fontsize=10)
-        ax.grid(alpha=0.3)
+        _label_panel(ax, protocol, "Robustness (higher is better)", "Accuracy")
         ax.legend(fontsize=7, loc="lower right")
-    figure.tight_layout()
-    with atomic_path(path) as tmp:
-        figure.savefig(tmp, dpi=110)
-    plt.close(figure)
+    _save(plt, figure, path)
 
 
 def plot_eao_curves(scores: list[Score], path: Path) -> None:
@@ -138,11 +132,21 @@ def plot_eao_curves(scores: list[Score], path: Path) -> None:
             low, high = group[0].eao_window
             ax.axvspan(low, high, color="0.85", zorder=0, label=f"EAO window {low}-{high}")
         ax.set_ylim(0, 1)
-        ax.set_xlabel("sequence length (frames)")
-        ax.set_ylabel("expected average overlap")
-        ax.set_title(PROTOCOL_TITLES[protocol].split(",")[0] + ")", fontsize=10)
-        ax.grid(alpha=0.3)
+        _label_panel(ax, protocol, "sequence length (frames)", "expected average overlap")
         ax.legend(fontsize=8, loc="upper right")
+    _save(plt, figure, path)
+
+
+def _label_panel(ax, protocol: str, xlabel: str, ylabel: str) -> None:
+    """Axis labels, the protocol's short title and a light grid on one panel."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(PROTOCOL_TITLES[protocol].split(",")[0] + ")", fontsize=10)
+    ax.grid(alpha=0.3)
+
+
+def _save(plt, figure, path: Path) -> None:
+    """Write ``figure`` as PNG to ``path`` atomically and free it."""
     figure.tight_layout()
     with atomic_path(path) as tmp:
         figure.savefig(tmp, dpi=110)
