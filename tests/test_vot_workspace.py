@@ -71,6 +71,25 @@ def test_pristine_workspace_validates_and_loads_all_trackers(pristine):
     assert lengths == {"synth-000": LENGTH} and info.label == "vot2020/rgbtir"
 
 
+def test_fit_eao_window_cuts_only_the_anchor_based_window_at_the_longest_run(workspace):
+    from rgbt_track.vot.eao_window import fit_eao_window, longest_run_warning
+
+    info, lengths = validate_workspace(workspace, list(TRACKERS), load=False)
+    assert "fewer than the EAO window's high end (755)" in longest_run_warning(info, lengths)
+    with pytest.raises(InputError, match="do not reach the EAO window's low end"):
+        fit_eao_window(workspace, 116)
+    assert (workspace / "config.yaml").read_text().count("stack: vot2020/rgbtir") == 1  # untouched
+    note = fit_eao_window(workspace, LENGTH)
+    assert "cut at 119" in note and "stacks/vot2020_rgbtir_fitted.yaml" in note
+    fitted, lengths = validate_workspace(workspace, list(TRACKERS), load=False)
+    assert fitted.stack_name == "stacks/vot2020_rgbtir_fitted.yaml" and fitted.protocol == "anchor"
+    assert fitted.experiments[0].eao_window == (115, LENGTH - 1) and fitted.experiments[0].realtime_grace == 3
+    assert longest_run_warning(fitted, lengths) is None
+    assert "# VOT2020-RGBT protocol" in (workspace / "config.yaml").read_text()  # comments kept
+    assert fit_eao_window(workspace, LENGTH) is None and fit_eao_window(workspace / "vot2019", LENGTH) is None
+    assert read_workspace(workspace / "vot2019").experiments[0].eao_window == (115, 755)
+
+
 def test_missing_ir_channel(workspace, capsys):
     import shutil
 

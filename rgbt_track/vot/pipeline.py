@@ -79,7 +79,8 @@ def evaluate_workspaces(root: Path, trackers: Sequence[str], summary_dir: Path, 
     """
     from rgbt_track.vot.report import build_rows, markdown_table, write_report
     from rgbt_track.vot.runner import html_report, summarise
-    from rgbt_track.vot.workspace import find_workspaces, longest_run_warning, sequence_fps, validate_workspace
+    from rgbt_track.vot.eao_window import longest_run_warning
+    from rgbt_track.vot.workspace import find_workspaces, sequence_fps, validate_workspace
 
     stage = stage or (lambda text: None)
     trackers = list(trackers)

@@ -309,22 +309,6 @@ def validate_workspace(directory: str | os.PathLike, trackers: list[str],
     return info, check_sequences(info)
 
 
-def longest_run_warning(info: WorkspaceInfo, lengths: dict[str, int]) -> str | None:
-    """A note when no anchor-based run can reach the EAO window's high end.
-
-    The toolkit's multistart EAO curve keeps a successful run only up to its own length; beyond the
-    longest run only failed runs (padded with zero overlap) remain, so the tail of the window
-    rewards where trackers fail rather than how long they last.
-    """
-    longest = max(lengths.values())
-    for experiment in info.experiments:
-        if experiment.anchor_based and experiment.eao_window and longest < experiment.eao_window[1]:
-            return (f"note: the longest sequence has {longest} frames, fewer than the EAO window's high end "
-                    f"({experiment.eao_window[1]}) of {info.stack_name}; beyond frame {longest} the EAO curve "
-                    f"only averages failed runs")
-    return None
-
-
 def package_root() -> Path:
     """The folder holding the ``rgbt_track`` package (what a tracker's ``paths`` must point at)."""
     import rgbt_track
