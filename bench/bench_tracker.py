@@ -1,9 +1,13 @@
-"""Tracker speed: frames/s per architecture and mode (random weights), printed as a table.
+"""Tracker speed: frames/s per architecture and mode, printed as a table.
 
 Times ``SiameseTracker.track`` (crops, backbone + neck on one batch, fusion, heads, decoding) on
-a synthetic 640x480 RGB-T sequence after a warm-up, on CPU and, when available, on CUDA. Fused mode
-uses the parameter-free l1-norm feature fusion. The load average is printed with the table because
-the machine may be shared.
+a synthetic 640x480 RGB-T sequence after a warm-up, on CPU and, when available, on CUDA. ``tiny``
+runs its shipped weights; ``r50`` and ``mobilev2`` run random weights of the same shapes (no
+model-zoo file here), and their state is put back to the initial box after every frame so that
+random predictions cannot shrink or grow the crops (every frame does the work of a frame at the
+initial scale). ``fused`` uses the parameter-free l1-norm feature fusion, ``fused-rfn`` (``tiny``
+only) the shipped RFN. The load average is printed with the table because the machine may be
+shared.
 
     python bench/bench_tracker.py                       # every arch and mode, CPU (+ CUDA)
     python bench/bench_tracker.py --archs tiny --frames 200 --threads 1
@@ -18,6 +22,7 @@ import numpy as np
 import torch
 
 from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion
+from rgbt_track.factory import build_rgbt_tracker
 from trackers.builder import build_tracker
 
 DEFAULT_FRAMES = {"tiny": 100, "mobilev2": 20, "r50": 6}
@@ -41,17 +46,29 @@ def synthetic_frames(count: int, seed: int = 0) -> list[dict[str, np.ndarray]]:
 def measure(arch: str, mode: str, device: str, frames: int, warmup: int) -> float:
     """Mean seconds per ``track`` call over ``frames`` frames after ``warmup`` frames."""
     torch.manual_seed(0)
-    fusion = L1NormFeatureFusion() if mode == "fused" else None
-    tracker = build_tracker(arch, mode=mode, fusion=fusion, device=device)
+    shipped = arch == "tiny"
+    if shipped:
+        fusion = "rfn" if mode == "fused-rfn" else "l1"
+        tracker = build_rgbt_tracker(arch, mode.removesuffix("-rfn"), fusion=fusion, device=device)
+    else:
+        fusion = L1NormFeatureFusion() if mode == "fused" else None
+        tracker = build_tracker(arch, mode=mode, fusion=fusion, device=device)
     sequence = synthetic_frames(warmup + frames + 1)
     tracker.init(sequence[0], (200, 200, 60, 40))
-    for frame in sequence[1:warmup + 1]:
+    initial = tracker.center.copy(), tracker.size.copy()
+
+    def step(frame) -> None:
         tracker.track(frame)
+        if not shipped:
+            tracker.center, tracker.size = initial[0].copy(), initial[1].copy()
+
+    for frame in sequence[1:warmup + 1]:
+        step(frame)
     if device == "cuda":
         torch.cuda.synchronize()
     start = time.perf_counter()
     for frame in sequence[warmup + 1:]:
-        tracker.track(frame)
+        step(frame)
     if device == "cuda":
         torch.cuda.synchronize()
     return (time.perf_counter() - start) / frames
@@ -60,7 +77,8 @@ def measure(arch: str, mode: str, device: str, frames: int, warmup: int) -> floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archs", nargs="+", default=["tiny", "mobilev2", "r50"])
-    parser.add_argument("--modes", nargs="+", default=["rgb", "ir", "fused"])
+    parser.add_argument("--modes", nargs="+", default=["rgb", "ir", "fused", "fused-rfn"],
+                        help="fused-rfn: tiny with the shipped RFN (skipped for other archs)")
     parser.add_argument("--devices", nargs="+", default=None, help="default: cpu, plus cuda when available")
     parser.add_argument("--frames", type=int, default=None, help="timed frames (default per arch: tiny 100, mobilev2 20, r50 6)")
     parser.add_argument("--warmup", type=int, default=3)
@@ -75,6 +93,8 @@ def main() -> None:
     for device in devices:
         for arch in args.archs:
             for mode in args.modes:
+                if mode == "fused-rfn" and arch != "tiny":
+                    continue
                 count = args.frames or DEFAULT_FRAMES[arch]
                 seconds = measure(arch, mode, device, count, args.warmup)
                 print(f"{device:<7}{arch:<10}{mode:<7}{count:>7}{seconds * 1000:>10.1f}{1 / seconds:>10.2f}", flush=True)
