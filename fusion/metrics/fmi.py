@@ -41,10 +41,10 @@ import functools
 import cv2
 import numba
 import numpy as np
-from scipy import fft, signal
+from scipy import fft
 
 from fusion.metrics.common import as_float, check_images
-from fusion.metrics.fmi_kernel import map_fmi_sum, windows_fmi
+from fusion.metrics.fmi_kernel import dwt_rows, map_fmi_sum, windows_fmi
 
 FEATURES = ("pixel", "dct", "w")
 WINDOW = 3
@@ -92,13 +92,13 @@ def meyer_lowpass(taps: int = 102) -> np.ndarray:
 
 
 def _dwt_axis(x: np.ndarray, lo_r: np.ndarray, axis: int) -> np.ndarray:
-    """MATLAB ``dwt`` along ``axis`` of ``x`` ('sym' extension): ``[approximation, detail]`` stacked first.
+    """MATLAB ``dwt`` along ``axis`` of the 2-D or 3-D ``x`` ('sym' extension): ``[approximation, detail]`` stacked first.
 
     ``x`` (..., n, ...) gives (2, ..., floor((n + L - 1) / 2), ...). ``lo_r`` is the reconstruction
     low-pass; the analysis filters follow MATLAB ``orthfilt`` (``Lo_D = reverse(Lo_R)``,
-    ``Hi_D = reverse(qmf(Lo_R))``). The extended signal is convolved ('valid', both filters in one
-    overlap-add call, which shares the signal's FFT) and every second sample from the second on
-    is kept.
+    ``Hi_D = reverse(qmf(Lo_R))``). MATLAB convolves the extended signal with them ('valid') and
+    keeps every second sample from the second on; :func:`fusion.metrics.fmi_kernel.dwt_rows`
+    computes just those samples (a correlation with ``Lo_R`` / ``qmf(Lo_R)``).
     """
     axis %= x.ndim
     length = len(lo_r)
@@ -106,14 +106,10 @@ def _dwt_axis(x: np.ndarray, lo_r: np.ndarray, axis: int) -> np.ndarray:
     hi_r[1::2] *= -1
     pad = [(0, 0)] * x.ndim
     pad[axis] = (length - 1, length - 1)
-    ext = np.pad(x, pad, mode="symmetric")
-    shape = [2] + [1] * x.ndim
-    shape[1 + axis] = length
-    kernels = np.stack([lo_r[::-1], hi_r[::-1]]).reshape(shape)
-    valid = signal.oaconvolve(ext[None], kernels, mode="valid", axes=1 + axis)
-    keep = [slice(None)] * valid.ndim
-    keep[1 + axis] = slice(1, None, 2)
-    return valid[tuple(keep)]
+    ext = np.moveaxis(np.pad(x, pad, mode="symmetric"), axis, -1)
+    lead = ext.shape[:-1]
+    rows = dwt_rows(np.ascontiguousarray(ext.reshape(-1, ext.shape[-1])), lo_r, hi_r)
+    return np.moveaxis(rows.reshape(2, *lead, rows.shape[-1]), -1, axis + 1)
 
 
 def meyer_dwt_feature(image: np.ndarray) -> np.ndarray:

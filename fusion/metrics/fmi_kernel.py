@@ -150,18 +150,20 @@ def _cells(d: np.ndarray, c: np.ndarray, joint: np.ndarray, indep: np.ndarray) -
         for i in range(N):
             for lane in range(lanes):
                 end = d[2 + own, i, lane]
-                p_other = d[other, N - 1, lane]  # pdf of the other CDF's cell containing the end
-                for jj in range(N - 1):
-                    j = N - 2 - jj
-                    candidate = d[other, j, lane]
+                # The other CDF is non-decreasing, so its breakpoints before the end are a prefix
+                # j < m: the cell containing the end has the other's pdf at min(m, 8) and starts
+                # after the other's breakpoint m - 1 (0 when m = 0). One pass finds both.
+                p_other = d[other, 0, lane]
+                start_other = 0.0
+                for j in range(N - 1):
                     bound = d[2 + other, j, lane]
-                    before = bound < end if own == 0 else bound <= end
-                    p_other = p_other if before else candidate
-                start_other = 0.0  # the other CDF's last breakpoint before the end
-                for j in range(N):
-                    bound = d[2 + other, j, lane]
+                    candidate = d[other, j + 1, lane]
                     before = bound < end if own == 0 else bound <= end
                     start_other = bound if before else start_other
+                    p_other = candidate if before else p_other
+                bound = d[2 + other, N - 1, lane]
+                before = bound < end if own == 0 else bound <= end
+                start_other = bound if before else start_other
                 previous = d[2 + own, i - 1 if i > 0 else 0, lane]
                 start_own = previous if i > 0 else 0.0
                 start = start_own if start_own > start_other else start_other
@@ -277,4 +279,29 @@ def windows_fmi(s: np.ndarray, f: np.ndarray) -> np.ndarray:
     pf, hf, low, out = np.empty((N, lanes)), np.empty(lanes), np.empty(lanes), np.empty(lanes)
     _pdf_entropy(wf, pf, hf, low)
     _source_fmi(ws, wf, pf, hf, out, _workspace(lanes))
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True, fastmath={"reassoc", "contract"})
+def dwt_rows(ext: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """One DWT level along the rows of ``ext`` (R, n + 2 (L - 1)), already symmetric-extended.
+
+    ``out[0, r, m] = sum_u ext[r, 2 m + 1 + u] lo[u]`` and likewise with ``hi`` in ``out[1]``,
+    ``m < (n + L - 1) // 2``: the odd samples of the 'valid' correlation, the only ones MATLAB's
+    ``dwt`` keeps, computed directly (both filters read each extended sample once).
+    """
+    rows, length = ext.shape[0], lo.shape[0]
+    count = (ext.shape[1] - length + 1) // 2
+    out = np.empty((2, rows, count))
+    for r in numba.prange(rows):
+        for m in range(count):
+            start = 2 * m + 1
+            a = 0.0
+            b = 0.0
+            for u in range(length):
+                v = ext[r, start + u]
+                a += v * lo[u]
+                b += v * hi[u]
+            out[0, r, m] = a
+            out[1, r, m] = b
     return out
