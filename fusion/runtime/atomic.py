@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-import torch
 
 
 @contextlib.contextmanager
@@ -38,5 +37,7 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[
 
 def save_torch_atomic(obj: object, dest: str | os.PathLike) -> None:
     """``torch.save`` ``obj`` to ``dest`` atomically."""
+    import torch  # here, so that the torch-free users of atomic_path do not load it
+
     with atomic_path(dest) as tmp:
         torch.save(obj, tmp)
