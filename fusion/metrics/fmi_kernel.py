@@ -21,9 +21,10 @@ Per source window S and fused window F:
    differ; 1 for identical windows.
 
 Sums over the 9 window values are taken in numpy's pairwise order, so pdfs, entropies and
-correlations are those of the vectorised numpy formulation to the last bit apart from the
-logarithm (:func:`log2`, within 2 ulp of numpy's); only the order in which the staircase terms
-are added differs. Each row of windows is summed on its own and the rows are added in order
+correlations are those of the vectorised numpy formulation up to fused multiply-adds (the
+kernels may contract ``a * b + c``, ~15 % faster) and the logarithm (:func:`log2`, within 2 ulp
+of numpy's); the order in which the staircase terms are added differs. Per window the fmi stays
+within 1e-14 of the numpy formulation, exactly equal where it is decided without logarithms. Each row of windows is summed on its own and the rows are added in order
 afterwards, so the result does not depend on the number of threads.
 """
 from __future__ import annotations
@@ -35,7 +36,7 @@ N = 9  # values per 3x3 window
 CELLS = 2 * N  # staircase cells per window pair (breakpoints of both CDFs)
 LANES = 64  # windows per block: a block's arrays (~60 KB) stay in the core's caches
 
-_jit = numba.njit(cache=True, error_model="numpy")
+_jit = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
 
 # fdlibm's __ieee754_log: log(1 + f) = f - hfsq + s (hfsq + R(s^2)) with s = f / (2 + f).
 _LG1, _LG2, _LG3 = 6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01
@@ -305,3 +306,4 @@ def dwt_rows(ext: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
             out[0, r, m] = a
             out[1, r, m] = b
     return out
+

@@ -17,7 +17,7 @@ import math
 import numba
 import numpy as np
 
-_jit = numba.njit(cache=True, error_model="numpy")
+_jit = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
 EPS = np.finfo(np.float64).eps
 
 
@@ -68,7 +68,7 @@ def _moments(images: tuple, pairs: np.ndarray, top: int, taps: np.ndarray, colum
 SSIM_PAIRS = np.array([[0, -1], [1, -1], [2, -1], [0, 0], [1, 1], [2, 2], [2, 0], [2, 1]], dtype=np.int64)
 
 
-@numba.njit(cache=True, error_model="numpy", parallel=True)
+@numba.njit(cache=True, error_model="numpy", parallel=True, fastmath={"contract"})
 def ssim_sums(a: np.ndarray, b: np.ndarray, f: np.ndarray, taps: np.ndarray, c1: float, c2: float) -> tuple:
     """(sum of the SSIM(F, A) map, sum of the SSIM(F, B) map); A, B, F (H + k - 1, W + k - 1) padded, k taps."""
     h, w = f.shape[0] - taps.shape[0] + 1, f.shape[1] - taps.shape[0] + 1
@@ -133,7 +133,7 @@ def _mef_q(box: np.ndarray, gauss: np.ndarray, c: int, n: float, window: int, k:
     return (2 * sigma_rf + const) / (sigma_r2 + gff + const)
 
 
-@numba.njit(cache=True, error_model="numpy", parallel=True)
+@numba.njit(cache=True, error_model="numpy", parallel=True, fastmath={"contract"})
 def mef_ssim_sum(a: np.ndarray, b: np.ndarray, f: np.ndarray, box_taps: np.ndarray, gauss_taps: np.ndarray,
                  k: float) -> float:
     """Sum of MEF-SSIM's ``q`` over all valid windows of the 0..255 images (H, W); window = len(taps)."""
