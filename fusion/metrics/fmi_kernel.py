@@ -32,6 +32,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from fusion.metrics.ordered_sum import ordered_sum
+
 N = 9  # values per 3x3 window
 CELLS = 2 * N  # staircase cells per window pair (breakpoints of both CDFs)
 LANES = 64  # windows per block: a block's arrays (~60 KB) stay in the core's caches
@@ -266,10 +268,7 @@ def map_fmi_sum(fa: np.ndarray, fb: np.ndarray, ff: np.ndarray) -> float:
                 for lane in range(valid):
                     acc += out[lane]
         row_sums[row] = acc
-    total = 0.0
-    for row in range(rows):
-        total += row_sums[row]
-    return total
+    return ordered_sum(row_sums)
 
 
 @_jit

@@ -19,6 +19,8 @@ import math
 import numba
 import numpy as np
 
+from fusion.metrics.ordered_sum import ordered_sum
+
 _jit = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
 HALF_PI = np.pi / 2
 
@@ -91,11 +93,7 @@ def nabf_sums(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> tuple:
                 q_b = _nabf_preservation(g_b, _nabf_angle(gh_b, gv_b), g_f, angle_f)
                 loss += (1 - q_a) * w_a + (1 - q_b) * w_b
         loss_rows[y], weight_rows[y] = loss, weight
-    loss = weight = 0.0
-    for y in range(h):
-        loss += loss_rows[y]
-        weight += weight_rows[y]
-    return loss, weight
+    return ordered_sum(loss_rows), ordered_sum(weight_rows)
 
 
 @_jit
@@ -134,8 +132,4 @@ def qabf_sums(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> tuple:
             num += _qabf_preservation(g_a, a_a, g_f, a_f) * g_a + _qabf_preservation(g_b, a_b, g_f, a_f) * g_b
             den += g_a + g_b
         num_rows[y], den_rows[y] = num, den
-    num = den = 0.0
-    for y in range(h):
-        num += num_rows[y]
-        den += den_rows[y]
-    return num, den
+    return ordered_sum(num_rows), ordered_sum(den_rows)

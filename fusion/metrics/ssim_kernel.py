@@ -17,6 +17,8 @@ import math
 import numba
 import numpy as np
 
+from fusion.metrics.ordered_sum import ordered_sum
+
 _jit = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
 EPS = np.finfo(np.float64).eps
 
@@ -92,11 +94,7 @@ def ssim_sums(a: np.ndarray, b: np.ndarray, f: np.ndarray, taps: np.ndarray, c1:
                 else:
                     acc_b += num / den
         sum_a[y], sum_b[y] = acc_a, acc_b
-    total_a = total_b = 0.0
-    for y in range(h):
-        total_a += sum_a[y]
-        total_b += sum_b[y]
-    return total_a, total_b
+    return ordered_sum(sum_a), ordered_sum(sum_b)
 
 
 # MEF-SSIM: box moments of (A, B), then Gaussian moments of (A, B, F)
@@ -151,7 +149,4 @@ def mef_ssim_sum(a: np.ndarray, b: np.ndarray, f: np.ndarray, box_taps: np.ndarr
         for c in range(w):
             acc += _mef_q(box, gauss, c, n, window, k)
         row_sums[y] = acc
-    total = 0.0
-    for y in range(h):
-        total += row_sums[y]
-    return total
+    return ordered_sum(row_sums)

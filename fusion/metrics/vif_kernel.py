@@ -16,8 +16,8 @@ import numba
 import numpy as np
 
 from fusion.metrics.fmi_kernel import log2
+from fusion.metrics.ordered_sum import ordered_sum
 
-_jit = numba.njit(cache=True, error_model="numpy")
 B = 3  # block side
 P = B * B  # values per block
 
@@ -58,11 +58,8 @@ def overlap_covariance(y: np.ndarray) -> np.ndarray:
         _row_products(y, r, means, np.empty((P, cols)), per_row[r])
     cov = np.empty((P, P))
     for n in range(PAIRS.shape[0]):
-        total = 0.0
-        for r in range(rows):
-            total += per_row[r, n]
         p, q = PAIRS[n, 0], PAIRS[n, 1]
-        cov[p, q] = cov[q, p] = total / count
+        cov[p, q] = cov[q, p] = ordered_sum(per_row[:, n]) / count
     return cov
 
 
@@ -100,11 +97,7 @@ def information_sums(g: np.ndarray, vv: np.ndarray, ss: np.ndarray, lambdas: np.
                 num += log2(1 + gain * gain * s * lam / noise)
                 den += log2(1 + s * lam / sigma_nsq)
         num_rows[r], den_rows[r] = num, den
-    num = den = 0.0
-    for r in range(rows):
-        num += num_rows[r]
-        den += den_rows[r]
-    return num, den
+    return ordered_sum(num_rows), ordered_sum(den_rows)
 
 
 @numba.njit(cache=True, error_model="numpy", parallel=True, fastmath={"reassoc", "contract"})
