@@ -21,7 +21,7 @@ import numpy as np
 
 from fusion.metrics.ordered_sum import ordered_sum
 
-_jit = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
+_jit = numba.njit(cache=True, error_model="numpy")
 HALF_PI = np.pi / 2
 
 
@@ -71,7 +71,7 @@ def _nabf_weight(g: float) -> float:
     return g ** 1.5 if g >= 2.0 else 0.001
 
 
-@numba.njit(cache=True, error_model="numpy", parallel=True, fastmath={"contract"})
+@numba.njit(cache=True, error_model="numpy", parallel=True)
 def nabf_sums(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> tuple:
     """(artefact loss sum, weight sum) of N_abf for the 0..1 images (H, W) A, B and F."""
     h, w = f.shape
@@ -118,7 +118,7 @@ def _qabf_preservation(g_s: float, a_s: float, g_f: float, a_f: float) -> float:
     return 0.9994 / (1 + math.exp(-15.0 * (ratio - 0.5))) * (0.9879 / (1 + math.exp(-22.0 * (angle - 0.8))))
 
 
-@numba.njit(cache=True, error_model="numpy", parallel=True, fastmath={"contract"})
+@numba.njit(cache=True, error_model="numpy", parallel=True)
 def qabf_sums(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> tuple:
     """(``sum(Q_AF g_A + Q_BF g_B)``, ``sum(g_A + g_B)``) of Q_abf; A, B, F: 0..255 images zero-padded to (H + 2, W + 2)."""
     h, w = f.shape[0] - 2, f.shape[1] - 2
