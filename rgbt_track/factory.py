@@ -86,9 +86,10 @@ def build_afat_tracker(arch: str = "tiny", mode: str = "fused", checkpoint: Path
         if correction_checkpoint is None and correction_arch != arch:
             correction_checkpoint = default_tracker_weights(correction_arch)
         correction = build_rgbt_tracker(correction_arch, mode, correction_checkpoint or checkpoint, fusion, device)
-    qpn, meta = load_qpn(qpn_checkpoint if qpn_checkpoint is not None else shipped_weights(arch, "qpn", mode))
+    qpn_file = qpn_checkpoint if qpn_checkpoint is not None else shipped_weights(arch, "qpn", mode)
+    qpn, meta = load_qpn(qpn_file)
     if meta.get("mode", mode) != mode:
-        raise InputError(f"the QPN {qpn_checkpoint} was trained on {meta['mode']}-mode responses, "
+        raise InputError(f"the QPN {qpn_file} was trained on {meta['mode']}-mode responses, "
                          f"not on those of this {mode}-mode tracker")
     if (qpn.config.anchor_num, qpn.config.score_size) != (base.anchor_num, base.score_size):
         raise InputError(f"the QPN reads {qpn.config.anchor_num}x{qpn.config.score_size}x{qpn.config.score_size} "

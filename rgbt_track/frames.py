@@ -15,6 +15,7 @@ import numpy as np
 from fusion.image_files import list_images
 from fusion.runtime.errors import InputError
 
+
 def read_frame(path: str | os.PathLike) -> np.ndarray:
     """Read ``path`` as a BGR uint8 ``(H, W, 3)`` array; raise :class:`InputError` naming it if unreadable."""
     path = Path(path)

@@ -16,6 +16,7 @@ import numpy as np
 from fusion.image_files import is_image, modality_key
 from fusion.runtime.errors import InputError
 
+
 @dataclass(frozen=True)
 class TexturePair:
     """Aligned visible (BGR ``uint8 (H, W, 3)``) and thermal (``uint8 (H, W)``) images of one place."""
