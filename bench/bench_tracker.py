@@ -9,7 +9,14 @@ initial scale). ``fused`` uses the parameter-free l1-norm feature fusion, ``fuse
 only) the shipped RFN. The load average is printed with the table because the machine may be
 shared.
 
+Paths: ``package`` is what ``rgbt-track track`` runs (BatchNorm folded into the convolutions,
+channels-last on CPU). ``pysot`` (``--paths package pysot``) runs the same loop on the model as
+pysot runs it - built modules, BatchNorm separate, NCHW - so the package's own gain is measured on
+the same machine rather than against a figure taken elsewhere (pysot wraps the loop in
+``torch.no_grad`` where the package uses ``torch.inference_mode``; that difference is kept).
+
     python bench/bench_tracker.py                       # every arch and mode, CPU (+ CUDA)
+    python bench/bench_tracker.py --archs r50 --modes rgb --paths package pysot
     python bench/bench_tracker.py --archs tiny --frames 200 --threads 1
 """
 from __future__ import annotations
@@ -23,7 +30,9 @@ import torch
 
 from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion
 from rgbt_track.factory import build_rgbt_tracker
-from trackers.builder import build_tracker
+from trackers.config import get_arch
+from trackers.model import build_model
+from trackers.tracker import SiameseTracker
 
 DEFAULT_FRAMES = {"tiny": 100, "mobilev2": 20, "r50": 6}
 
@@ -43,16 +52,26 @@ def synthetic_frames(count: int, seed: int = 0) -> list[dict[str, np.ndarray]]:
     return frames
 
 
-def measure(arch: str, mode: str, device: str, frames: int, warmup: int) -> float:
-    """Mean seconds per ``track`` call over ``frames`` frames after ``warmup`` frames."""
+def build(arch: str, mode: str, device: str, path: str) -> SiameseTracker:
+    """The tracker for one row: shipped weights for ``tiny``, random (seed 0) for the others."""
     torch.manual_seed(0)
-    shipped = arch == "tiny"
-    if shipped:
+    if arch == "tiny" and path == "package":
         fusion = "rfn" if mode == "fused-rfn" else "l1"
-        tracker = build_rgbt_tracker(arch, mode.removesuffix("-rfn"), fusion=fusion, device=device)
-    else:
-        fusion = L1NormFeatureFusion() if mode == "fused" else None
-        tracker = build_tracker(arch, mode=mode, fusion=fusion, device=device)
+        return build_rgbt_tracker(arch, mode.removesuffix("-rfn"), fusion=fusion, device=device)
+    spec = get_arch(arch)
+    model = build_model(arch).eval()
+    fusion = L1NormFeatureFusion() if mode == "fused" else None
+    tracker = SiameseTracker(model, spec.hyperparams, spec.anchors, mode=mode, fusion=fusion, device=device)
+    if path == "pysot":
+        tracker.model = model.to(device)
+        tracker.channels_last = False
+    return tracker
+
+
+def measure(arch: str, mode: str, device: str, path: str, frames: int, warmup: int) -> float:
+    """Mean seconds per ``track`` call over ``frames`` frames after ``warmup`` frames."""
+    tracker = build(arch, mode, device, path)
+    shipped = arch == "tiny" and path == "package"
     sequence = synthetic_frames(warmup + frames + 1)
     tracker.init(sequence[0], (200, 200, 60, 40))
     initial = tracker.center.copy(), tracker.size.copy()
@@ -79,6 +98,8 @@ def main() -> None:
     parser.add_argument("--archs", nargs="+", default=["tiny", "mobilev2", "r50"])
     parser.add_argument("--modes", nargs="+", default=["rgb", "ir", "fused", "fused-rfn"],
                         help="fused-rfn: tiny with the shipped RFN (skipped for other archs)")
+    parser.add_argument("--paths", nargs="+", default=["package"], choices=["package", "pysot"],
+                        help="pysot: the model as pysot runs it (BatchNorm separate, NCHW); not for fused-rfn")
     parser.add_argument("--devices", nargs="+", default=None, help="default: cpu, plus cuda when available")
     parser.add_argument("--frames", type=int, default=None, help="timed frames (default per arch: tiny 100, mobilev2 20, r50 6)")
     parser.add_argument("--warmup", type=int, default=3)
@@ -89,15 +110,18 @@ def main() -> None:
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, {torch.get_num_threads()} threads, "
           f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"{'device':<7}{'arch':<10}{'mode':<7}{'frames':>7}{'ms/frame':>10}{'frames/s':>10}")
+    print(f"{'device':<7}{'arch':<10}{'mode':<10}{'path':<8}{'frames':>7}{'ms/frame':>10}{'frames/s':>10}")
     for device in devices:
         for arch in args.archs:
             for mode in args.modes:
-                if mode == "fused-rfn" and arch != "tiny":
-                    continue
-                count = args.frames or DEFAULT_FRAMES[arch]
-                seconds = measure(arch, mode, device, count, args.warmup)
-                print(f"{device:<7}{arch:<10}{mode:<7}{count:>7}{seconds * 1000:>10.1f}{1 / seconds:>10.2f}", flush=True)
+                for path in args.paths:
+                    if mode == "fused-rfn" and (arch != "tiny" or path != "package"):
+                        continue
+                    count = args.frames or DEFAULT_FRAMES[arch]
+                    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # random weights
+                        seconds = measure(arch, mode, device, path, count, args.warmup)
+                    print(f"{device:<7}{arch:<10}{mode:<10}{path:<8}{count:>7}{seconds * 1000:>10.1f}"
+                          f"{1 / seconds:>10.2f}", flush=True)
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
