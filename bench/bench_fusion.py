@@ -5,7 +5,9 @@ depend on the weights) and ``default`` (the embedded checkpoint ``fusion/weights
 
 * ``reference`` - the way the reference code runs: the modules in eval mode under ``no_grad``,
   fp32, NCHW, the encoder called once per image, no other optimisation;
-* ``package`` - exactly what ``rfn-nest fuse`` runs (``fusion.inference.fuse_arrays``).
+* ``package`` - exactly what ``rfn-nest fuse`` runs (``fusion.inference.fuse_arrays``, with
+  glibc told to keep freed memory for reuse: ``fusion.runtime.allocator.keep_freed_memory``);
+* ``package-low-memory`` - the same with the C library's default allocation (``--low-memory``).
 
 Every measurement runs in a fresh subprocess (its own thread pools and peak RSS). Throughput is
 total pixels / total seconds over the 21 TNO pairs at full size, after an untimed 64x64 warm-up;
@@ -15,9 +17,9 @@ pairs, on CPU as ``--precision-crop`` centre crops (bf16 is emulated on CPUs wit
 AVX512-BF16/AMX and is very slow there), compared with fp32 on the same crops. Memory: peak
 RSS (and CUDA max allocated) for one 768x576 pair, and the largest square image whose peak stays
 within ``--budget-gib``, from a fit ``peak = a + b * pixels`` over two sizes, checked by a run at
-the predicted size (stepped down 4% until the check fits).
+the predicted size, then stepped by 4% (down until it fits, up while it fits).
 
-    .venv/bin/python bench/bench_fusion.py --threads 2 [--device cpu] [--pairs 21] [--skip-large]
+    .venv/bin/python bench/bench_fusion.py --threads 2 [--device cpu] [--pairs 21] [--parts throughput memory largest]
 """
 from __future__ import annotations
 
@@ -33,6 +35,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+PACKAGE_PATHS = ("package", "package-low-memory")
+PARTS = ("throughput", "memory", "largest")
 
 
 def _log(msg: str) -> None:
@@ -103,6 +107,9 @@ def worker(spec: dict) -> dict:
     device = resolve_device(spec["device"])
     model = _load_network(spec["network"], device)
     images = _images(spec)
+    if spec["path"] == "package":
+        from fusion.runtime.allocator import keep_freed_memory
+        keep_freed_memory()
     if spec["path"] == "reference":
         model = model.to(memory_format=torch.contiguous_format)
         fuse = lambda ir, vi: _reference_fuse(model, ir, vi, device)  # noqa: E731
@@ -163,12 +170,22 @@ def largest_square(base: dict, threads: int, budget_mib: float, sizes: tuple[int
     slope = (peaks[1] - peaks[0]) / (px[1] - px[0])
     intercept = peaks[0] - slope * px[0]
     side = int(((budget_mib - intercept) / slope * 1e6) ** 0.5) // 16 * 16
-    while True:
+
+    def peak_at(side: int) -> float:
         peak = run_worker({**base, "square": side, "warmup": False}, threads)[key]
-        _log(f"  {base['network']}: {side}x{side} -> {peak:.0f} MiB")
-        if peak <= budget_mib:
-            return side, peak, intercept, slope
+        _log(f"  {base['network']} {base['path']}: {side}x{side} -> {peak:.0f} MiB")
+        return peak
+
+    peak = peak_at(side)
+    while peak > budget_mib:  # the fit over-estimated: step down until it fits
         side = int(side * 0.96) // 16 * 16
+        peak = peak_at(side)
+    while True:  # the peak need not be linear in the pixels (a kept heap fragments): step up while it fits
+        bigger = (int(side * 1.04) // 16 + 1) * 16
+        bigger_peak = peak_at(bigger)
+        if bigger_peak > budget_mib:
+            return side, peak, intercept, slope
+        side, peak = bigger, bigger_peak
 
 
 def main() -> None:
@@ -184,7 +201,8 @@ def main() -> None:
     parser.add_argument("--networks", nargs="+", default=["paper", "default"], choices=["paper", "default"])
     parser.add_argument("--memory-pair", default="IR10", help="pair for the peak-memory rows (default IR10, 768x576)")
     parser.add_argument("--budget-gib", type=float, default=4.0, help="memory budget for the largest square (GiB)")
-    parser.add_argument("--skip-large", action="store_true", help="skip the largest-square search")
+    parser.add_argument("--parts", nargs="+", default=list(PARTS), choices=PARTS,
+                        help="what to measure (default: all three)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -205,58 +223,63 @@ def main() -> None:
     print(f"{cpu}, {os.cpu_count()} CPUs, device {device}, {args.threads} threads, torch {torch.__version__}, "
           f"{len(names)} TNO pairs at full size")
 
-    print("\n| network | path | dtype | images | Mpx | seconds | Mpx/s | speed-up | max abs diff raw | max abs diff 0..255 |")
-    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|")
-    crop = args.precision_crop if device == "cpu" else 0
-    for net in args.networks:
-        base = {"network": net, "device": device, "threads": args.threads, "data": str(args.data)}
-        plan = [("reference", "fp32", names, 0, None), ("package", "fp32", names, 0, ("reference", "fp32", 0))]
-        if crop:  # bf16 is slow on CPU: compare it with fp32 on centre crops
-            plan.append(("package", "fp32", names[:args.precision_pairs], crop, None))
-        plan += [("package", d, names[:args.precision_pairs], crop, ("package", "fp32", crop)) for d in low]
-        runs = {}
-        for path, dtype, pairs, size, against in plan:
-            save = tmp / f"{net}-{path}-{dtype}-{size}"
-            save.mkdir()
-            _log(f"{net} {path} {dtype} on {len(pairs)} pairs (crop {size}) ...")
-            runs[path, dtype, size] = r = run_worker({**base, "path": path, "dtype": dtype, "pairs": pairs,
-                                                      "crop": size, "save": str(save)}, args.threads)
-            mpxs = r["pixels"] / 1e6 / r["seconds"]
-            if against is None:
-                speedup, diffs = "1.00x", "- | -"
-            else:
-                other = runs[against]
-                speedup = f"{mpxs / (other['pixels'] / 1e6 / other['seconds']):.2f}x vs {against[0]} {against[1]}"
-                raw, scaled = max_diffs(save, tmp / f"{net}-{'-'.join(map(str, against))}") if against[2] == size else (None, None)
-                diffs = "- | -" if raw is None else f"{raw:.2e} | {scaled:.3g}"
-            what = f"{len(pairs)} pairs" + (f", {size}x{size} centre crops" if size else ", full size")
-            print(f"| {net} | {path} | {dtype} | {what} | {r['pixels'] / 1e6:.2f} | {r['seconds']:.1f} | {mpxs:.4f} | "
-                  f"{speedup} | {diffs} |", flush=True)
+    if "throughput" in args.parts:
+        print("\n| network | path | dtype | images | Mpx | seconds | Mpx/s | speed-up | max abs diff raw | max abs diff 0..255 |")
+        print("|---|---|---|---|---:|---:|---:|---:|---:|---:|")
+        crop = args.precision_crop if device == "cpu" else 0
+        for net in args.networks:
+            base = {"network": net, "device": device, "threads": args.threads, "data": str(args.data)}
+            plan = [("reference", "fp32", names, 0, None), ("package", "fp32", names, 0, ("reference", "fp32", 0)),
+                    ("package-low-memory", "fp32", names, 0, ("reference", "fp32", 0))]
+            if crop:  # bf16 is emulated (very slow) on CPUs without AVX512-BF16 / AMX: compare on centre crops
+                plan.append(("package", "fp32", names[:args.precision_pairs], crop, None))
+            plan += [("package", d, names[:args.precision_pairs], crop, ("package", "fp32", crop)) for d in low]
+            runs = {}
+            for path, dtype, pairs, size, against in plan:
+                save = tmp / f"{net}-{path}-{dtype}-{size}"
+                save.mkdir()
+                _log(f"{net} {path} {dtype} on {len(pairs)} pairs (crop {size}) ...")
+                runs[path, dtype, size] = r = run_worker({**base, "path": path, "dtype": dtype, "pairs": pairs,
+                                                          "crop": size, "save": str(save)}, args.threads)
+                mpxs = r["pixels"] / 1e6 / r["seconds"]
+                if against is None:
+                    speedup, diffs = "1.00x", "- | -"
+                else:
+                    other = runs[against]
+                    speedup = f"{mpxs / (other['pixels'] / 1e6 / other['seconds']):.2f}x vs {against[0]} {against[1]}"
+                    raw, scaled = max_diffs(save, tmp / f"{net}-{'-'.join(map(str, against))}") if against[2] == size else (None, None)
+                    diffs = "- | -" if raw is None else f"{raw:.2e} | {scaled:.3g}"
+                what = f"{len(pairs)} pairs" + (f", {size}x{size} centre crops" if size else ", full size")
+                print(f"| {net} | {path} | {dtype} | {what} | {r['pixels'] / 1e6:.2f} | {r['seconds']:.1f} | {mpxs:.4f} | "
+                      f"{speedup} | {diffs} |", flush=True)
 
-    print(f"\nPeak memory for one pair ({args.memory_pair}), one fresh process each; baseline = RSS after "
-          "loading torch, the model and the images")
-    print("\n| network | path | peak RSS MiB | baseline MiB | peak - baseline MiB |" + (" CUDA max allocated MiB |" if device == "cuda" else ""))
-    print("|---|---|---:|---:|---:|" + ("---:|" if device == "cuda" else ""))
-    for net in args.networks:
-        for path in ("reference", "package"):
-            r = run_worker({"network": net, "device": device, "threads": args.threads, "data": str(args.data),
-                            "path": path, "dtype": "fp32", "pairs": [args.memory_pair], "warmup": False}, args.threads)
-            cuda = f" {r['cuda_max_mib']:.0f} |" if device == "cuda" else ""
-            print(f"| {net} | {path} | {r['peak_rss_mib']:.0f} | {r['baseline_mib']:.0f} | "
-                  f"{r['peak_rss_mib'] - r['baseline_mib']:.0f} |{cuda}", flush=True)
+    if "memory" in args.parts:
+        print(f"\nPeak memory for one pair ({args.memory_pair}), one fresh process each; baseline = RSS after "
+              "loading torch, the model and the images")
+        print("\n| network | path | peak RSS MiB | baseline MiB | peak - baseline MiB |" + (" CUDA max allocated MiB |" if device == "cuda" else ""))
+        print("|---|---|---:|---:|---:|" + ("---:|" if device == "cuda" else ""))
+        for net in args.networks:
+            for path in ("reference", *PACKAGE_PATHS):
+                r = run_worker({"network": net, "device": device, "threads": args.threads, "data": str(args.data),
+                                "path": path, "dtype": "fp32", "pairs": [args.memory_pair], "warmup": False}, args.threads)
+                cuda = f" {r['cuda_max_mib']:.0f} |" if device == "cuda" else ""
+                print(f"| {net} | {path} | {r['peak_rss_mib']:.0f} | {r['baseline_mib']:.0f} | "
+                      f"{r['peak_rss_mib'] - r['baseline_mib']:.0f} |{cuda}", flush=True)
 
-    if not args.skip_large:
+    if "largest" in args.parts:
         budget = args.budget_gib * 1024
         what = "CUDA max allocated" if device == "cuda" else "peak RSS (whole process)"
-        print(f"\nLargest square image whose {what} stays within {args.budget_gib:g} GiB (package path, fp32)")
-        print("\n| network | largest square | its peak MiB | fit: MiB = a + b * Mpx |")
-        print("|---|---:|---:|---|")
+        print(f"\nLargest square image whose {what} stays within {args.budget_gib:g} GiB (fp32)")
+        print("\n| network | path | largest square | its peak MiB | fit: MiB = a + b * Mpx |")
+        print("|---|---|---:|---:|---|")
         for net in args.networks:
-            sizes = (256, 768) if net == "paper" else (512, 1536)
-            base = {"network": net, "device": device, "threads": args.threads, "data": str(args.data),
-                    "path": "package", "dtype": "fp32"}
-            side, peak, a, b = largest_square(base, args.threads, budget, sizes)
-            print(f"| {net} | {side}x{side} ({side * side / 1e6:.2f} Mpx) | {peak:.0f} | {a:.0f} + {b:.0f} * Mpx |", flush=True)
+            for path in PACKAGE_PATHS:
+                sizes = (256, 768) if net == "paper" else (512, 1536)
+                base = {"network": net, "device": device, "threads": args.threads, "data": str(args.data),
+                        "path": path, "dtype": "fp32"}
+                side, peak, a, b = largest_square(base, args.threads, budget, sizes)
+                print(f"| {net} | {path} | {side}x{side} ({side * side / 1e6:.2f} Mpx) | {peak:.0f} | "
+                      f"{a:.0f} + {b:.0f} * Mpx |", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,14 @@ from fusion.model import RFNNest, RFNNestConfig, checkpoint_dict
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
+@pytest.fixture(autouse=True)
+def allocator_calls(monkeypatch):
+    """Records ``keep_freed_memory`` calls instead of changing this (shared) test process's malloc."""
+    calls = []
+    monkeypatch.setattr("fusion.commands.fuse.keep_freed_memory", lambda: calls.append(1) or True)
+    return calls
+
+
 @pytest.fixture(scope="module")
 def ckpt(tmp_path_factory):
     torch.manual_seed(0)
@@ -47,6 +55,15 @@ def test_one_pair_with_preview(tmp_path, ckpt):
     assert cv2.imread(str(tmp_path / "p.png")).shape[:2] == (30, 3 * 41 + 8)
     assert _fuse("--ir", ir, "--vis", vis, "--out", tmp_path / "l1.png", "--checkpoint", ckpt, "--strategy", "l1") == 0
     assert not np.array_equal(cv2.imread(str(tmp_path / "l1.png"), 0), fused)
+
+
+def test_low_memory_changes_nothing_but_the_allocator(tmp_path, ckpt, allocator_calls):
+    ir, vis = _img(tmp_path / "ir.png", 1), _img(tmp_path / "vis.png", 2)
+    assert _fuse("--ir", ir, "--vis", vis, "--out", tmp_path / "low.png", "--checkpoint", ckpt, "--low-memory") == 0
+    assert allocator_calls == []
+    assert _fuse("--ir", ir, "--vis", vis, "--out", tmp_path / "kept.png", "--checkpoint", ckpt) == 0
+    assert allocator_calls == [1]
+    assert np.array_equal(cv2.imread(str(tmp_path / "low.png"), 0), cv2.imread(str(tmp_path / "kept.png"), 0))
 
 
 def test_colour_visible_keeps_colour(tmp_path, ckpt):

@@ -13,6 +13,12 @@ from fusion.model import RFNNest, RFNNestConfig, checkpoint_dict
 from fusion.runtime.atomic import save_torch_atomic
 
 
+@pytest.fixture(autouse=True)
+def _no_allocator_change(monkeypatch):
+    """``keep_freed_memory`` would change this shared test process's malloc for every later test."""
+    monkeypatch.setattr("fusion.commands.benchmark_strategies.keep_freed_memory", lambda: True)
+
+
 @pytest.fixture()
 def setup(tmp_path):
     torch.manual_seed(0)

@@ -1,6 +1,10 @@
 """The shared runtime helpers: atomic writes, checkpoint reading, the CLI scaffolding."""
 from __future__ import annotations
 
+import platform
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -51,3 +55,34 @@ def test_console_scripts_show_help():
         with pytest.raises(SystemExit) as exc:
             main(["--help"])
         assert exc.value.code == 0
+
+
+FAULTS_ON_REUSE = """
+import ctypes, ctypes.util, resource, sys
+from fusion.runtime.allocator import keep_freed_memory
+applied = keep_freed_memory() if sys.argv[1] == "keep" else None
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+def faults_of_touching_256_mib():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    block = libc.malloc(2**28)  # as torch's CPU allocator does (numpy would ask for huge pages)
+    ctypes.memset(block, 1, 2**28)
+    libc.free(block)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+faults_of_touching_256_mib()
+print(applied, faults_of_touching_256_mib())
+"""
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc only")
+def test_keep_freed_memory_reuses_pages_instead_of_faulting_them_again():
+    def second_touch(mode):
+        out = subprocess.run([sys.executable, "-c", FAULTS_ON_REUSE, mode], capture_output=True, text=True, check=True)
+        applied, faults = out.stdout.split()
+        return applied, int(faults)
+
+    applied, faults = second_touch("keep")
+    assert applied == "True" and faults < 1000  # the freed 256 MiB block is served again from the heap
+    applied, faults = second_touch("default")
+    assert applied == "None" and faults > 30000  # glibc unmaps it and the kernel zero-fills 65536 pages again

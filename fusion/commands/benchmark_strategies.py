@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from fusion.commands.evaluate import add_output_arguments, parse_metric_names, report
+from fusion.runtime.allocator import LOW_MEMORY_HELP, keep_freed_memory
 
 DEFAULT_STRATEGIES = ("add", "max", "l1", "nuclear", "sca", "rfn")
 # Row labels as in the paper's Table 3.
@@ -34,6 +35,7 @@ def register(subparsers) -> None:
     p.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES),
                    help=f"comma-separated strategies to compare (default {','.join(DEFAULT_STRATEGIES)}; "
                         f"also: avg, spatial)")
+    p.add_argument("--low-memory", action="store_true", help=LOW_MEMORY_HELP)
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: auto)")
     add_output_arguments(p)
     p.set_defaults(func=run, metrics_default=TABLE3_METRICS)
@@ -71,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         score_pair(ir, vis, ir, [], where=pair.name)
         sources[pair.name] = (ir, vis)
     model = load_model(args.checkpoint, args.autoencoder, args.rfn, device=resolve_device(args.device))
+    if not args.low_memory:
+        keep_freed_memory()
     rows = []
     for pair in tqdm(pairs, desc="pairs", unit="pair", disable=args.no_progress):
         ir, vis = sources[pair.name]

@@ -11,6 +11,8 @@ import argparse
 import os
 from pathlib import Path
 
+from fusion.runtime.allocator import LOW_MEMORY_HELP, keep_freed_memory
+
 STRATEGY_CHOICES = ("rfn", "add", "avg", "max", "l1", "spatial", "nuclear", "sca")
 
 
@@ -39,6 +41,7 @@ def register(subparsers) -> None:
                    help="fusion of the encoder features: the learnt RFN (default) or a handcrafted strategy")
     p.add_argument("--resize", action="store_true", help="resize the visible image to the infrared size when they differ")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: auto)")
+    p.add_argument("--low-memory", action="store_true", help=LOW_MEMORY_HELP)
     p.add_argument("--dtype", choices=("fp32", "bf16", "fp16"), default="fp32",
                    help="compute precision (default fp32; bf16 only pays on hardware with native bf16 - recent GPUs, "
                         "AVX512-BF16/AMX CPUs - and is far slower elsewhere; fp16 is CUDA only)")
@@ -112,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
     for ir_path, vis_path, _ in jobs:  # every input and the model are checked before anything is written
         _load_pair(ir_path, vis_path, args.resize)
     model = load_model(args.checkpoint, args.autoencoder, args.rfn, device=resolve_device(args.device))
+    if not args.low_memory:
+        keep_freed_memory()
     for out in {out.parent for _, _, out in jobs} | ({args.preview.parent} if args.preview else set()):
         _check_output_folder(out)
 
