@@ -16,7 +16,7 @@ the same machine rather than against a figure taken elsewhere (pysot wraps the l
 ``torch.no_grad`` where the package uses ``torch.inference_mode``; that difference is kept).
 
     python bench/bench_tracker.py                       # every arch and mode, CPU (+ CUDA)
-    python bench/bench_tracker.py --archs r50 --modes rgb --paths package pysot
+    python bench/bench_tracker.py --archs r50 --modes rgb --paths package pysot --precisions fp32 bf16
     python bench/bench_tracker.py --archs tiny --frames 200 --threads 1
 """
 from __future__ import annotations
@@ -52,25 +52,26 @@ def synthetic_frames(count: int, seed: int = 0) -> list[dict[str, np.ndarray]]:
     return frames
 
 
-def build(arch: str, mode: str, device: str, path: str) -> SiameseTracker:
+def build(arch: str, mode: str, device: str, path: str, precision: str) -> SiameseTracker:
     """The tracker for one row: shipped weights for ``tiny``, random (seed 0) for the others."""
     torch.manual_seed(0)
     if arch == "tiny" and path == "package":
         fusion = "rfn" if mode == "fused-rfn" else "l1"
-        return build_rgbt_tracker(arch, mode.removesuffix("-rfn"), fusion=fusion, device=device)
+        return build_rgbt_tracker(arch, mode.removesuffix("-rfn"), fusion=fusion, device=device, precision=precision)
     spec = get_arch(arch)
     model = build_model(arch).eval()
     fusion = L1NormFeatureFusion() if mode == "fused" else None
-    tracker = SiameseTracker(model, spec.hyperparams, spec.anchors, mode=mode, fusion=fusion, device=device)
+    tracker = SiameseTracker(model, spec.hyperparams, spec.anchors, mode=mode, fusion=fusion, device=device,
+                             precision=precision)
     if path == "pysot":
         tracker.model = model.to(device)
         tracker.channels_last = False
     return tracker
 
 
-def measure(arch: str, mode: str, device: str, path: str, frames: int, warmup: int) -> float:
+def measure(arch: str, mode: str, device: str, path: str, precision: str, frames: int, warmup: int) -> float:
     """Mean seconds per ``track`` call over ``frames`` frames after ``warmup`` frames."""
-    tracker = build(arch, mode, device, path)
+    tracker = build(arch, mode, device, path, precision)
     shipped = arch == "tiny" and path == "package"
     sequence = synthetic_frames(warmup + frames + 1)
     tracker.init(sequence[0], (200, 200, 60, 40))
@@ -100,6 +101,8 @@ def main() -> None:
                         help="fused-rfn: tiny with the shipped RFN (skipped for other archs)")
     parser.add_argument("--paths", nargs="+", default=["package"], choices=["package", "pysot"],
                         help="pysot: the model as pysot runs it (BatchNorm separate, NCHW); not for fused-rfn")
+    parser.add_argument("--precisions", nargs="+", default=["fp32"], choices=["fp32", "bf16", "fp16"],
+                        help="package path only (pysot runs fp32); fp16 on CUDA only")
     parser.add_argument("--devices", nargs="+", default=None, help="default: cpu, plus cuda when available")
     parser.add_argument("--frames", type=int, default=None, help="timed frames (default per arch: tiny 100, mobilev2 20, r50 6)")
     parser.add_argument("--warmup", type=int, default=3)
@@ -110,18 +113,17 @@ def main() -> None:
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, {torch.get_num_threads()} threads, "
           f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"{'device':<7}{'arch':<10}{'mode':<10}{'path':<8}{'frames':>7}{'ms/frame':>10}{'frames/s':>10}")
-    for device in devices:
-        for arch in args.archs:
-            for mode in args.modes:
-                for path in args.paths:
-                    if mode == "fused-rfn" and (arch != "tiny" or path != "package"):
-                        continue
-                    count = args.frames or DEFAULT_FRAMES[arch]
-                    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # random weights
-                        seconds = measure(arch, mode, device, path, count, args.warmup)
-                    print(f"{device:<7}{arch:<10}{mode:<10}{path:<8}{count:>7}{seconds * 1000:>10.1f}"
-                          f"{1 / seconds:>10.2f}", flush=True)
+    print(f"{'device':<7}{'arch':<10}{'mode':<10}{'path':<8}{'dtype':<6}{'frames':>7}{'ms/frame':>10}{'frames/s':>10}")
+    rows = [(device, arch, mode, path, precision) for device in devices for arch in args.archs for mode in args.modes
+            for path in args.paths for precision in (args.precisions if path == "package" else ["fp32"])]
+    for device, arch, mode, path, precision in rows:
+        if (mode == "fused-rfn" and (arch != "tiny" or path != "package")) or (precision == "fp16" and device != "cuda"):
+            continue
+        count = args.frames or DEFAULT_FRAMES[arch]
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # random weights
+            seconds = measure(arch, mode, device, path, precision, count, args.warmup)
+        print(f"{device:<7}{arch:<10}{mode:<10}{path:<8}{precision:<6}{count:>7}{seconds * 1000:>10.1f}"
+              f"{1 / seconds:>10.2f}", flush=True)
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

@@ -48,13 +48,15 @@ def build_fusion(name: str, spec: ArchSpec) -> nn.Module:
 
 
 def build_rgbt_tracker(arch: str = "tiny", mode: str = "fused", checkpoint: PathLike | None = None,
-                       fusion: str | nn.Module = "l1", device: str = "cpu", redetect: bool = False) -> SiameseTracker:
+                       fusion: str | nn.Module = "l1", device: str = "cpu", redetect: bool = False,
+                       precision: str = "fp32") -> SiameseTracker:
     """A :class:`SiameseTracker` for ``arch`` in ``mode`` (``rgb``, ``ir`` or ``fused``).
 
     ``checkpoint`` defaults to the shipped weights of ``arch`` (only ``tiny`` ships some; the pysot
     architectures need their model-zoo file). ``fusion`` (a name from :data:`FUSION_BUILDERS`, or a
     module) is used in fused mode only and ignored otherwise. ``redetect`` swaps in the wider
-    re-detection search of :func:`trackers.afat.redetection_hyperparams`.
+    re-detection search of :func:`trackers.afat.redetection_hyperparams`. ``precision``: ``fp32``,
+    ``bf16`` or ``fp16`` (CUDA), see :mod:`trackers.tracker`.
     """
     spec = get_arch(arch)
     weights = checkpoint if checkpoint is not None else default_tracker_weights(arch)
@@ -62,13 +64,14 @@ def build_rgbt_tracker(arch: str = "tiny", mode: str = "fused", checkpoint: Path
     if mode == "fused":
         module = fusion if isinstance(fusion, nn.Module) else build_fusion(fusion, spec)
     hyperparams = redetection_hyperparams(spec.hyperparams) if redetect else None
-    return build_tracker(arch, weights=weights, mode=mode, fusion=module, device=device, hyperparams=hyperparams)
+    return build_tracker(arch, weights=weights, mode=mode, fusion=module, device=device, hyperparams=hyperparams,
+                         precision=precision)
 
 
 def build_afat_tracker(arch: str = "tiny", mode: str = "fused", checkpoint: PathLike | None = None,
                        fusion: str | nn.Module = "rfn", qpn_checkpoint: PathLike | None = None,
                        correction_arch: str | None = None, correction_checkpoint: PathLike | None = None,
-                       device: str = "cpu") -> FailureAwareTracker:
+                       device: str = "cpu", precision: str = "fp32") -> FailureAwareTracker:
     """AFAT: the base tracker of :func:`build_rgbt_tracker`, its QPN and a correction tracker.
 
     ``qpn_checkpoint`` defaults to the QPN shipped for ``arch`` and ``mode`` (a QPN reads the
@@ -77,15 +80,17 @@ def build_afat_tracker(arch: str = "tiny", mode: str = "fused", checkpoint: Path
     ResNet-50 tracker (``arch="mobilev2", correction_arch="r50"`` with both model-zoo files).
     Without ``correction_arch`` the base network corrects itself with the wider re-detection
     search (:func:`trackers.afat.redetection_hyperparams`); that is the embedded default's setup.
+    Both trackers run in ``precision``; the QPN reads their float32 responses in float32.
     """
-    base = build_rgbt_tracker(arch, mode, checkpoint, fusion, device)
+    base = build_rgbt_tracker(arch, mode, checkpoint, fusion, device, precision=precision)
     if correction_arch is None:
         correction = build_rgbt_tracker(arch, mode, checkpoint, base.fusion if mode == "fused" else fusion,
-                                        device, redetect=True)
+                                        device, redetect=True, precision=precision)
     else:
         if correction_checkpoint is None and correction_arch != arch:
             correction_checkpoint = default_tracker_weights(correction_arch)
-        correction = build_rgbt_tracker(correction_arch, mode, correction_checkpoint or checkpoint, fusion, device)
+        correction = build_rgbt_tracker(correction_arch, mode, correction_checkpoint or checkpoint, fusion, device,
+                                        precision=precision)
     qpn_file = qpn_checkpoint if qpn_checkpoint is not None else shipped_weights(arch, "qpn", mode)
     qpn, meta = load_qpn(qpn_file)
     if meta.get("mode", mode) != mode:

@@ -67,3 +67,13 @@ def test_trax_server_settings_switch_afat_on_and_off():
     assert isinstance(build_tracker(parse_config([], {"RGBT_MODE": "ir"})), SiameseTracker)
     on = build_tracker(parse_config(["--afat", "1"], {"RGBT_MODE": "ir"}))
     assert isinstance(on, FailureAwareTracker) and on.base.mode == "ir"
+
+
+def test_trax_server_precision_setting_reaches_both_trackers():
+    from rgbt_track.vot.trax_server import build_tracker, parse_config
+
+    on = build_tracker(parse_config(["--afat", "1"], {"RGBT_MODE": "ir", "RGBT_PRECISION": "bf16"}))
+    assert on.base.precision == on.correction.precision == "bf16"
+    assert build_tracker(parse_config([], {"RGBT_MODE": "ir"})).precision == "fp32"
+    with pytest.raises(InputError, match="RGBT_PRECISION='fp8': choose from fp32, bf16, fp16"):
+        parse_config([], {"RGBT_PRECISION": "fp8"})

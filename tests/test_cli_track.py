@@ -60,6 +60,16 @@ def test_writes_one_box_per_frame(tmp_path, capsys, data, mode, color, ir):
     assert sorted(p.name for p in out.parent.iterdir()) == ["boxes.txt"]
 
 
+def test_bf16_precision_writes_the_same_kind_of_output(tmp_path, capsys, data):
+    code, captured = _run(capsys, data, "--precision", "bf16", out=tmp_path / "bf16.txt")
+    assert code == 0, captured.err
+    boxes = np.loadtxt(tmp_path / "bf16.txt", delimiter=",")
+    assert boxes.shape == (N_FRAMES, 4) and np.isfinite(boxes).all()
+    code, captured = _run(capsys, data, "--precision", "fp16", out=tmp_path / "fp16.txt")
+    assert code == 2 and "fp16 precision needs a CUDA device" in captured.err
+    assert not (tmp_path / "fp16.txt").exists()
+
+
 def test_default_mode_follows_the_folders(tmp_path, capsys, data):
     code, captured = _run(capsys, data, out=tmp_path / "a.txt", ir=False)
     assert code == 0 and "rgb" in captured.out
@@ -138,5 +148,5 @@ def test_help_lists_the_options(capsys):
         main(["track", "--help"])
     assert exc.value.code == 0
     text = capsys.readouterr().out
-    for option in ("--color", "--ir", "--init", "--mode", "--arch", "--checkpoint", "--device", "--out"):
+    for option in ("--color", "--ir", "--init", "--mode", "--arch", "--checkpoint", "--device", "--precision", "--out"):
         assert option in text

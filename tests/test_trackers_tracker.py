@@ -10,6 +10,7 @@ from torch import nn
 from trackers.builder import build_tracker
 from trackers.config import AnchorConfig, get_arch
 from trackers.errors import InputError
+from trackers.model import build_model
 from trackers.rpn_head import xcorr_depthwise
 from trackers.tracker import SiameseTracker, TrackResult
 
@@ -62,15 +63,17 @@ def _iou(a, b):
     return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
-def _tracker(mode="rgb", fusion=None):
+def _tracker(mode="rgb", fusion=None, precision="fp32"):
     spec = get_arch("r50")
-    return SiameseTracker(CorrelationModel(), spec.hyperparams, AnchorConfig(), mode=mode, fusion=fusion)
+    return SiameseTracker(CorrelationModel(), spec.hyperparams, AnchorConfig(), mode=mode, fusion=fusion,
+                          precision=precision)
 
 
-def test_follows_a_moving_textured_square():
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_follows_a_moving_textured_square(precision):
     rng = np.random.default_rng(0)
     background, target = _scene(rng)
-    tracker = _tracker()
+    tracker = _tracker(precision=precision)
     tracker.init({"color": _frame(background, target, 60, 50)}, (60, 50, SIDE, SIDE))
     ious = []
     for t in range(1, 30):
@@ -157,8 +160,29 @@ def test_tiny_random_weights_run_in_every_mode(mode):
         assert result.response.shape == (5, 25, 25)
 
 
+def test_bf16_runs_the_network_in_bf16_with_float32_responses():
+    torch.manual_seed(0)
+    model = build_model("tiny")
+    spec = get_arch("tiny")
+    trackers = {p: SiameseTracker(model, spec.hyperparams, spec.anchors, precision=p) for p in ("fp32", "bf16")}
+    rng = np.random.default_rng(5)
+    frames = [{"color": rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)} for _ in range(2)]
+    responses = {}
+    for precision, tracker in trackers.items():
+        tracker.init(frames[0], (40, 30, 30, 40))
+        responses[precision] = tracker.track(frames[1]).response
+    assert trackers["bf16"]._z_feats[0].dtype == torch.bfloat16 and trackers["fp32"]._z_feats[0].dtype == torch.float32
+    assert responses["bf16"].dtype == np.float32
+    assert not np.array_equal(responses["bf16"], responses["fp32"])
+    assert np.abs(responses["bf16"] - responses["fp32"]).max() < 0.1
+
+
 def test_invalid_inputs():
     frame = np.zeros((50, 60, 3), np.uint8)
+    with pytest.raises(InputError, match="unknown precision 'fp8'"):
+        _tracker(precision="fp8")
+    with pytest.raises(InputError, match="fp16 precision needs a CUDA device"):
+        _tracker(precision="fp16")
     with pytest.raises(InputError, match="unknown tracking mode 'rgbt'"):
         _tracker("rgbt")
     with pytest.raises(InputError, match="fused mode needs a fusion module"):

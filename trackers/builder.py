@@ -14,14 +14,15 @@ from trackers.tracker import SiameseTracker
 
 def build_tracker(arch: str = "tiny", weights: str | os.PathLike | Mapping | None = None, mode: str = "rgb",
                   fusion: nn.Module | None = None, device: str = "cpu",
-                  hyperparams: TrackerHyperparams | None = None) -> SiameseTracker:
+                  hyperparams: TrackerHyperparams | None = None, precision: str = "fp32") -> SiameseTracker:
     """Build ``arch``'s model, load ``weights`` (file or state dict; random init when None) and wrap it.
 
     The tracker uses ``arch``'s anchors and, unless ``hyperparams`` is given, its hyperparameters
-    from :data:`trackers.config.ARCHITECTURES`.
+    from :data:`trackers.config.ARCHITECTURES`; ``precision`` is ``fp32``, ``bf16`` or ``fp16`` (CUDA).
     """
     spec = get_arch(arch)
     model = build_model(arch)
     if weights is not None:
         load_tracker_weights(model, weights)
-    return SiameseTracker(model, hyperparams or spec.hyperparams, spec.anchors, mode=mode, fusion=fusion, device=device)
+    return SiameseTracker(model, hyperparams or spec.hyperparams, spec.anchors, mode=mode, fusion=fusion, device=device,
+                          precision=precision)

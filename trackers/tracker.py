@@ -8,9 +8,15 @@ Modes:
   heads. The template features are fused once at ``init`` and cached.
 
 Every crop is padded with the channel mean of its own modality's **init** frame (computed once).
+
+Precision: ``fp32`` (default) or, through ``torch.autocast``, ``bf16`` (CPUs with native bf16 such
+as AVX512-BF16 / AMX, and GPUs) or ``fp16`` (CUDA only). Backbone, neck, fusion and heads run in
+the lower precision; the softmax and the box decoding stay in float32/float64. The pysot loop
+was tuned in fp32, so fp32 stays the default; ``docs/benchmarks.md`` measures what bf16 changes.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 
@@ -28,6 +34,7 @@ from trackers.model import SiameseRPN
 MODES = ("rgb", "ir", "fused")
 MODALITIES = {"rgb": ("color",), "ir": ("ir",), "fused": ("color", "ir")}
 MIN_SIZE = 10  # pysot's lower clip for the box width / height
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}  # autocast dtype
 
 
 @dataclass
@@ -59,10 +66,14 @@ class SiameseTracker:
         mode: ``"rgb"``, ``"ir"`` or ``"fused"``.
         fusion: feature-fusion module, required in (and only used by) fused mode.
         device: torch device string, e.g. ``"cpu"`` or ``"cuda"``.
+        precision: ``"fp32"``, ``"bf16"`` or ``"fp16"`` (CUDA only), see the module docstring.
     """
 
     def __init__(self, model: SiameseRPN, hyperparams: TrackerHyperparams, anchors: AnchorConfig,
-                 mode: str = "rgb", fusion: nn.Module | None = None, device: str | torch.device = "cpu"):
+                 mode: str = "rgb", fusion: nn.Module | None = None, device: str | torch.device = "cpu",
+                 precision: str = "fp32"):
+        if precision not in PRECISIONS:
+            raise InputError(f"unknown precision '{precision}' (choose from {', '.join(PRECISIONS)})")
         if mode not in MODES:
             raise InputError(f"unknown tracking mode '{mode}' (choose from {', '.join(MODES)})")
         if mode == "fused" and fusion is None:
@@ -70,6 +81,9 @@ class SiameseTracker:
         if mode != "fused" and fusion is not None:
             raise InputError(f"a fusion module is only used in fused mode, not in '{mode}' mode")
         self.device = _resolve_device(device)
+        if precision == "fp16" and self.device.type != "cuda":
+            raise InputError("fp16 precision needs a CUDA device (use bf16 on a CPU)")
+        self.precision = precision
         self.mode = mode
         self.modalities = MODALITIES[mode]
         self.hp = hyperparams
@@ -102,7 +116,7 @@ class SiameseTracker:
         s_z = round(math.sqrt(np.prod(self.size + self.hp.context_amount * self.size.sum())))
         crops = [get_subwindow(img, self.center, self.hp.exemplar_size, s_z, mean)
                  for img, mean in zip(images, self.means)]
-        with torch.inference_mode():
+        with torch.inference_mode(), self._autocast():
             self._z_feats = self._features(crops)
 
     def track(self, frames: dict[str, np.ndarray]) -> TrackResult:
@@ -120,12 +134,17 @@ class SiameseTracker:
         crops = [get_subwindow(img, self.center, hp.instance_size, s_x, mean)
                  for img, mean in zip(images, self.means)]
         with torch.inference_mode():
-            cls, loc = self.model.head(self._z_feats, self._features(crops))
+            with self._autocast():
+                cls, loc = self.model.head(self._z_feats, self._features(crops))
             response = torch.softmax(cls.float().reshape(2, -1), dim=0)[1].cpu().numpy()
             delta = loc.float().reshape(4, -1).cpu().numpy()
         return self._update(response, delta, scale_z)
 
     # ------------------------------------------------------------------ internals
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        dtype = PRECISIONS[self.precision]
+        return contextlib.nullcontext() if dtype is None else torch.autocast(self.device.type, dtype=dtype)
+
     def _features(self, crops: list[np.ndarray]) -> list[Tensor]:
         """Crops ``M x (3, s, s)`` -> per-level features for one sample (fused when in fused mode)."""
         batch = torch.from_numpy(np.stack(crops)).to(self.device)

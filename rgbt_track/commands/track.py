@@ -44,6 +44,9 @@ def register(subparsers) -> None:
                         "correction tracker; the shipped QPN unless --qpn-checkpoint)")
     p.add_argument("--qpn-checkpoint", type=Path, metavar="FILE", help="QPN weights for --afat (rgbt-track train-qpn)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="torch device (default cpu)")
+    p.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
+                   help="compute precision (default fp32; bf16 pays on CPUs with AVX512-BF16/AMX and on GPUs, "
+                        "fp16 is CUDA only; see docs/benchmarks.md for what it changes)")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="torch CPU threads (default: torch's choice; 1 is faster on a busy machine)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="output text file")
@@ -80,10 +83,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--qpn-checkpoint is only used with --afat")
     if args.afat:
         tracker = build_afat_tracker(args.arch, mode=mode, checkpoint=args.checkpoint, fusion=args.fusion,
-                                     qpn_checkpoint=args.qpn_checkpoint, device=args.device)
+                                     qpn_checkpoint=args.qpn_checkpoint, device=args.device,
+                                     precision=args.precision)
     else:
         tracker = build_rgbt_tracker(args.arch, mode=mode, checkpoint=args.checkpoint, fusion=args.fusion,
-                                     device=args.device)
+                                     device=args.device, precision=args.precision)
     count = len(next(iter(paths.values())))
 
     def frames(i: int) -> dict:

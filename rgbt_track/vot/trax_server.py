@@ -16,6 +16,7 @@ as command-line options for running the server by hand (an option beats its vari
   re-detecting with a wider search)
 * ``--correction-checkpoint`` / ``RGBT_CORRECTION_CHECKPOINT``: its weights (the base tracker's)
 * ``--device`` / ``RGBT_DEVICE``: torch device (``cpu``)
+* ``--precision`` / ``RGBT_PRECISION``: ``fp32``, ``bf16`` or ``fp16`` (CUDA only) (``fp32``)
 * ``--threads`` / ``RGBT_THREADS``: torch CPU threads, 0 = torch's default (0)
 
 The model is loaded **before** the TraX handshake, so the toolkit's first reply timeout only
@@ -41,6 +42,7 @@ from fusion.runtime.errors import InputError
 
 MODES = ("rgb", "ir", "fused")
 FUSIONS = ("rfn", "l1")
+PRECISIONS = ("fp32", "bf16", "fp16")
 CHANNELS = {"rgb": ("color",), "ir": ("ir",), "fused": ("color", "ir")}
 ENV_PREFIX = "RGBT_"
 
@@ -67,6 +69,7 @@ class ServerConfig:
     correction_arch: str | None = None
     correction_checkpoint: str | None = None
     device: str = "cpu"
+    precision: str = "fp32"
     threads: int = 0
 
     @property
@@ -105,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--correction-checkpoint", dest="correction_checkpoint",
                    help="correction tracker weights (RGBT_CORRECTION_CHECKPOINT; default: the base tracker's)")
     p.add_argument("--device", help="torch device (RGBT_DEVICE; default cpu)")
+    p.add_argument("--precision", choices=PRECISIONS, help="compute precision (RGBT_PRECISION; default fp32)")
     p.add_argument("--threads", type=int, help="torch CPU threads, 0 = default (RGBT_THREADS; default 0)")
     return p
 
@@ -137,7 +141,7 @@ def _from_env(name: str, text: str):
             return int(text)
     except (ValueError, argparse.ArgumentTypeError):
         raise InputError(f"{variable}={text!r} is not valid") from None
-    choices = {"mode": MODES, "fusion": FUSIONS}.get(name)
+    choices = {"mode": MODES, "fusion": FUSIONS, "precision": PRECISIONS}.get(name)
     if choices and text not in choices:
         raise InputError(f"{variable}={text!r}: choose from {', '.join(choices)}")
     return text
@@ -161,9 +165,10 @@ def build_tracker(config: ServerConfig) -> Tracker:
     if config.afat:
         return build_afat_tracker(arch=config.arch, mode=config.mode, checkpoint=config.checkpoint, fusion=fusion,
                                   qpn_checkpoint=config.qpn_checkpoint, correction_arch=config.correction_arch,
-                                  correction_checkpoint=config.correction_checkpoint, device=config.device)
+                                  correction_checkpoint=config.correction_checkpoint, device=config.device,
+                                  precision=config.precision)
     return build_rgbt_tracker(arch=config.arch, mode=config.mode, checkpoint=config.checkpoint, fusion=fusion,
-                              device=config.device)
+                              device=config.device, precision=config.precision)
 
 
 def _read_frames(images: Mapping[str, object], channels: Sequence[str]) -> dict[str, np.ndarray]:

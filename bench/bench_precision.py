@@ -1,0 +1,47 @@
+"""What bf16 changes in tracking: mean IoU and time per mode, fp32 against bf16, as a table.
+
+Runs the shipped ``tiny`` tracker (and the shipped RFN for ``fused rfn``) through every sequence
+of a VOT-layout folder (e.g. ``rgbt-track make-sequences val --count 6 --length 200 --seed 2``,
+the held-out set of ``docs/results.md``), one pass from the first frame without re-initialisation,
+and prints the mean IoU over sequences, the per-sequence IoUs and the wall time per precision.
+bf16 runs through ``torch.autocast`` (``trackers.tracker``); it pays on CPUs with AVX512-BF16 or
+AMX and on GPUs, and is emulated (slow) elsewhere.
+
+    python bench/bench_precision.py /tmp/val [--precisions fp32 bf16] [--device cpu]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from rgbt_track.datasets.vot import load_vot_sequences
+from rgbt_track.evaluation.iou import mean_iou, run_sequence
+from rgbt_track.factory import build_rgbt_tracker
+
+TRACKERS = (("rgb", "l1"), ("ir", "l1"), ("fused", "l1"), ("fused", "rfn"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sequences", help="folder of VOT-layout RGB-T sequences (list.txt or one folder each)")
+    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"], choices=["fp32", "bf16", "fp16"])
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    sequences = load_vot_sequences(args.sequences)
+    print(f"{len(sequences)} sequences, {sum(len(s) for s in sequences)} frames, tiny (shipped weights), {args.device}")
+    print("\n| mode | fusion | precision | mean IoU | per sequence | seconds |")
+    print("|---|---|---|---:|---|---:|")
+    for mode, fusion in TRACKERS:
+        for precision in args.precisions:
+            tracker = build_rgbt_tracker("tiny", mode, fusion=fusion, device=args.device, precision=precision)
+            start = time.perf_counter()
+            ious = [mean_iou(run_sequence(tracker, s).boxes, s.groundtruth) for s in sequences]
+            seconds = time.perf_counter() - start
+            print(f"| {mode} | {fusion if mode == 'fused' else '-'} | {precision} | {np.mean(ious):.4f} | "
+                  f"{' '.join(f'{v:.3f}' for v in ious)} | {seconds:.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
