@@ -82,7 +82,11 @@ def test_keep_freed_memory_reuses_pages_instead_of_faulting_them_again():
         applied, faults = out.stdout.split()
         return applied, int(faults)
 
-    applied, faults = second_touch("keep")
-    assert applied == "True" and faults < 1000  # the freed 256 MiB block is served again from the heap
-    applied, faults = second_touch("default")
-    assert applied == "None" and faults > 30000  # glibc unmaps it and the kernel zero-fills 65536 pages again
+    applied, kept = second_touch("keep")
+    assert applied == "True"
+    applied, default = second_touch("default")
+    assert applied == "None"
+    # By default glibc unmaps the freed block and the kernel zero-fills it again on the next touch
+    # (65536 faults of 4 KiB pages, 128 where transparent huge pages are always on); kept, the
+    # block is served again from the heap without faults.
+    assert default > 100 and kept * 10 < default, (kept, default)
