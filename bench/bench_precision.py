@@ -19,6 +19,7 @@ import numpy as np
 from rgbt_track.datasets.vot import load_vot_sequences
 from rgbt_track.evaluation.iou import mean_iou, run_sequence
 from rgbt_track.factory import build_rgbt_tracker
+from trackers.tracker import PRECISIONS
 
 TRACKERS = (("rgb", "l1"), ("ir", "l1"), ("fused", "l1"), ("fused", "rfn"))
 
@@ -26,7 +27,7 @@ TRACKERS = (("rgb", "l1"), ("ir", "l1"), ("fused", "l1"), ("fused", "rfn"))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sequences", help="folder of VOT-layout RGB-T sequences (list.txt or one folder each)")
-    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"], choices=["fp32", "bf16", "fp16"])
+    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"], choices=list(PRECISIONS))
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     sequences = load_vot_sequences(args.sequences)

@@ -32,7 +32,7 @@ from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion
 from rgbt_track.factory import build_rgbt_tracker
 from trackers.config import get_arch
 from trackers.model import build_model
-from trackers.tracker import SiameseTracker
+from trackers.tracker import PRECISIONS, SiameseTracker
 
 DEFAULT_FRAMES = {"tiny": 100, "mobilev2": 20, "r50": 6}
 
@@ -101,7 +101,7 @@ def main() -> None:
                         help="fused-rfn: tiny with the shipped RFN (skipped for other archs)")
     parser.add_argument("--paths", nargs="+", default=["package"], choices=["package", "pysot"],
                         help="pysot: the model as pysot runs it (BatchNorm separate, NCHW); not for fused-rfn")
-    parser.add_argument("--precisions", nargs="+", default=["fp32"], choices=["fp32", "bf16", "fp16"],
+    parser.add_argument("--precisions", nargs="+", default=["fp32"], choices=list(PRECISIONS),
                         help="package path only (pysot runs fp32); fp16 on CUDA only")
     parser.add_argument("--devices", nargs="+", default=None, help="default: cpu, plus cuda when available")
     parser.add_argument("--frames", type=int, default=None, help="timed frames (default per arch: tiny 100, mobilev2 20, r50 6)")
