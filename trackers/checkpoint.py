@@ -5,6 +5,7 @@ Self-contained on purpose (``trackers`` imports nothing from the other packages)
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -46,6 +47,10 @@ def read_checkpoint(path: str | os.PathLike) -> object:
         raise InputError(f"checkpoint not found: {path}")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:  # torch's own text for it advises weights_only=False: not here
+        raise InputError(f"cannot read checkpoint {path}: not a weights-only PyTorch file (corrupt, truncated, or "
+                         "holding pickled objects besides tensors; checkpoints are never loaded with "
+                         "weights_only=False)") from None
     except Exception as exc:  # corrupt / foreign files raise many different types
         detail = str(exc).splitlines()[0] if str(exc) else ""
         raise InputError(f"cannot read checkpoint {path}: {type(exc).__name__}: {detail}") from None

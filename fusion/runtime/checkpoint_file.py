@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import torch
 
 from fusion.runtime.errors import InputError
+
+NOT_WEIGHTS_ONLY = ("not a weights-only PyTorch file (corrupt, truncated, or holding pickled objects besides "
+                    "tensors; this package never loads checkpoints with weights_only=False)")
 
 
 def load_state_file(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:
@@ -20,6 +24,8 @@ def load_state_file(path: str | os.PathLike, map_location: str | torch.device = 
         raise InputError(f"checkpoint not found: {path}")
     try:
         obj = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError:  # torch's own text for it advises weights_only=False: not here
+        raise InputError(f"cannot read checkpoint {path}: " + NOT_WEIGHTS_ONLY) from None
     except Exception as exc:  # torch raises many types for corrupt files
         raise InputError(f"cannot read checkpoint {path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
     if not isinstance(obj, dict):
