@@ -133,7 +133,7 @@ def plot_eao_curves(scores: list[Score], path: Path) -> None:
             ax.axvspan(low, high, color="0.85", zorder=0, label=f"EAO window {low}-{high}")
         ax.set_ylim(0, 1)
         _label_panel(ax, protocol, "sequence length (frames)", "expected average overlap")
-        ax.legend(fontsize=8, loc="upper right")
+        ax.legend(fontsize=8, loc="lower left")  # the curves of good trackers run along the top
     _save(plt, figure, path)
 
 
