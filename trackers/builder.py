@@ -18,7 +18,7 @@ def build_tracker(arch: str = "tiny", weights: str | os.PathLike | Mapping | Non
     """Build ``arch``'s model, load ``weights`` (file or state dict; random init when None) and wrap it.
 
     The tracker uses ``arch``'s anchors and, unless ``hyperparams`` is given, its hyperparameters
-    from :data:`trackers.config.ARCHITECTURES`; ``precision`` is ``fp32``, ``bf16`` or ``fp16`` (CUDA).
+    from :data:`trackers.config.ARCHITECTURES`; ``precision`` is ``fp32``, ``bf16``, ``fp16`` (CUDA) or ``int8`` (CPU).
     """
     spec = get_arch(arch)
     model = build_model(arch)

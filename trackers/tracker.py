@@ -11,12 +11,17 @@ Every crop is padded with the channel mean of its own modality's **init** frame 
 
 Precision: ``fp32`` (default) or, through ``torch.autocast``, ``bf16`` (CPUs with native bf16 such
 as AVX512-BF16 / AMX, and GPUs) or ``fp16`` (CUDA only). Backbone, neck, fusion and heads run in
-the lower precision; the softmax and the box decoding stay in float32/float64. The pysot loop
-was tuned in fp32, so fp32 stays the default; ``docs/benchmarks.md`` measures what bf16 changes.
+the lower precision; the softmax and the box decoding stay in float32/float64. ``int8`` (CPU only)
+quantizes the search branch's convolutions (:mod:`trackers.quantization`), calibrated at every
+``init`` on that frame's crops, so results never depend on an earlier sequence; it pays for
+``r50`` (about 4x its fp32 rate) and not for the small ``tiny`` / depthwise ``mobilev2`` convs. The
+pysot loop was tuned in fp32, so fp32 stays the default; ``docs/benchmarks.md`` measures what the
+other precisions change.
 """
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 from dataclasses import dataclass
 
@@ -30,11 +35,13 @@ from trackers.crop import get_subwindow
 from trackers.errors import InputError
 from trackers.inference import fold_batch_norm, to_channels_last
 from trackers.model import SiameseRPN
+from trackers.quantization import quantize_int8
 
 MODES = ("rgb", "ir", "fused")
 MODALITIES = {"rgb": ("color",), "ir": ("ir",), "fused": ("color", "ir")}
 MIN_SIZE = 10  # pysot's lower clip for the box width / height
-PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}  # autocast dtype
+# autocast dtype per precision; int8 runs quantized modules instead (trackers.quantization)
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16, "int8": None}
 
 
 @dataclass
@@ -66,7 +73,8 @@ class SiameseTracker:
         mode: ``"rgb"``, ``"ir"`` or ``"fused"``.
         fusion: feature-fusion module, required in (and only used by) fused mode.
         device: torch device string, e.g. ``"cpu"`` or ``"cuda"``.
-        precision: ``"fp32"``, ``"bf16"`` or ``"fp16"`` (CUDA only), see the module docstring.
+        precision: ``"fp32"``, ``"bf16"``, ``"fp16"`` (CUDA only) or ``"int8"`` (CPU only), see the
+            module docstring.
     """
 
     def __init__(self, model: SiameseRPN, hyperparams: TrackerHyperparams, anchors: AnchorConfig,
@@ -83,6 +91,8 @@ class SiameseTracker:
         self.device = _resolve_device(device)
         if precision == "fp16" and self.device.type != "cuda":
             raise InputError("fp16 precision needs a CUDA device (use bf16 on a CPU)")
+        if precision == "int8" and self.device.type != "cpu":
+            raise InputError("int8 precision runs on a CPU only (use fp16 or bf16 on CUDA)")
         self.precision = precision
         self.mode = mode
         self.modalities = MODALITIES[mode]
@@ -98,6 +108,7 @@ class SiameseTracker:
         hanning = np.hanning(self.score_size)
         self.window = np.tile(np.outer(hanning, hanning).ravel(), self.anchor_num)
         self._z_feats: list[Tensor] | None = None
+        self._float_model = self.model if precision == "int8" else None  # re-quantized at every init
 
     # ------------------------------------------------------------------ public API
     def init(self, frames: dict[str, np.ndarray], box: tuple[float, float, float, float]) -> None:
@@ -116,6 +127,9 @@ class SiameseTracker:
         s_z = round(math.sqrt(np.prod(self.size + self.hp.context_amount * self.size.sum())))
         crops = [get_subwindow(img, self.center, self.hp.exemplar_size, s_z, mean)
                  for img, mean in zip(images, self.means)]
+        if self._float_model is not None:
+            self.model = copy.deepcopy(self._float_model)
+            quantize_int8(self.model, lambda: self._calibrate(crops, images))
         with torch.inference_mode(), self._autocast():
             self._z_feats = self._features(crops)
 
@@ -144,6 +158,23 @@ class SiameseTracker:
     def _autocast(self) -> contextlib.AbstractContextManager:
         dtype = PRECISIONS[self.precision]
         return contextlib.nullcontext() if dtype is None else torch.autocast(self.device.type, dtype=dtype)
+
+    def _calibrate(self, template_crops: list[np.ndarray], images: list[np.ndarray]) -> None:
+        """Run the model on the init frame's template crops and three search crops (int8 observers).
+
+        The search crops are the one the first ``track`` call will cut (centred on the init box)
+        and two shifted by 1/8 of the search side along the diagonal, so that the target is seen
+        off-centre, as it is while tracking.
+        """
+        hp = self.hp
+        s_z = math.sqrt(np.prod(self.size + hp.context_amount * self.size.sum()))
+        s_x = round(s_z * hp.instance_size / hp.exemplar_size)
+        with torch.inference_mode():
+            z_feats = self._features(template_crops)
+            for shift in (0.0, s_x / 8, -s_x / 8):
+                center = self.center + shift
+                self.model.head(z_feats, self._features(
+                    [get_subwindow(img, center, hp.instance_size, s_x, mean) for img, mean in zip(images, self.means)]))
 
     def _features(self, crops: list[np.ndarray]) -> list[Tensor]:
         """Crops ``M x (3, s, s)`` -> per-level features for one sample (fused when in fused mode)."""
