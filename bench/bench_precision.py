@@ -1,13 +1,15 @@
-"""What bf16 changes in tracking: mean IoU and time per mode, fp32 against bf16, as a table.
+"""What a lower precision changes in tracking: mean IoU and time per mode and precision, as a table.
 
 Runs the shipped ``tiny`` tracker (and the shipped RFN for ``fused rfn``) through every sequence
 of a VOT-layout folder (e.g. ``rgbt-track make-sequences val --count 6 --length 200 --seed 2``,
 the held-out set of ``docs/results.md``), one pass from the first frame without re-initialisation,
 and prints the mean IoU over sequences, the per-sequence IoUs and the wall time per precision.
 bf16 runs through ``torch.autocast`` (``trackers.tracker``); it pays on CPUs with AVX512-BF16 or
-AMX and on GPUs, and is emulated (slow) elsewhere.
+AMX and on GPUs, and is emulated (slow) elsewhere. int8 (``trackers.quantization``) is calibrated
+at every init, which the wall time includes; on ``tiny`` it is slower than fp32 (its convs are too
+small for the int8 kernels), so this table measures what it does to tracking, not its speed.
 
-    python bench/bench_precision.py /tmp/val [--precisions fp32 bf16] [--device cpu]
+    python bench/bench_precision.py /tmp/val [--precisions fp32 bf16 int8] [--device cpu]
 """
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ the same machine rather than against a figure taken elsewhere (pysot wraps the l
 ``torch.no_grad`` where the package uses ``torch.inference_mode``; that difference is kept).
 
     python bench/bench_tracker.py                       # every arch and mode, CPU (+ CUDA)
-    python bench/bench_tracker.py --archs r50 --modes rgb --paths package pysot --precisions fp32 bf16
+    python bench/bench_tracker.py --archs r50 --modes rgb --paths package pysot --precisions fp32 bf16 int8
     python bench/bench_tracker.py --archs tiny --frames 200 --threads 1
 """
 from __future__ import annotations
@@ -94,6 +94,13 @@ def measure(arch: str, mode: str, device: str, path: str, precision: str, frames
     return (time.perf_counter() - start) / frames
 
 
+def runnable(device: str, arch: str, mode: str, path: str, precision: str) -> bool:
+    """Whether the row exists: the shipped RFN is tiny's, fp16 needs CUDA, int8 a CPU."""
+    if mode == "fused-rfn" and (arch != "tiny" or path != "package"):
+        return False
+    return {"fp16": device == "cuda", "int8": device == "cpu"}.get(precision, True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archs", nargs="+", default=["tiny", "mobilev2", "r50"])
@@ -102,7 +109,8 @@ def main() -> None:
     parser.add_argument("--paths", nargs="+", default=["package"], choices=["package", "pysot"],
                         help="pysot: the model as pysot runs it (BatchNorm separate, NCHW); not for fused-rfn")
     parser.add_argument("--precisions", nargs="+", default=["fp32"], choices=list(PRECISIONS),
-                        help="package path only (pysot runs fp32); fp16 on CUDA only")
+                        help="package path only (pysot runs fp32); fp16 on CUDA only, int8 on CPU only "
+                             "(calibrated at init, outside the timing)")
     parser.add_argument("--devices", nargs="+", default=None, help="default: cpu, plus cuda when available")
     parser.add_argument("--frames", type=int, default=None, help="timed frames (default per arch: tiny 100, mobilev2 20, r50 6)")
     parser.add_argument("--warmup", type=int, default=3)
@@ -117,7 +125,7 @@ def main() -> None:
     rows = [(device, arch, mode, path, precision) for device in devices for arch in args.archs for mode in args.modes
             for path in args.paths for precision in (args.precisions if path == "package" else ["fp32"])]
     for device, arch, mode, path, precision in rows:
-        if (mode == "fused-rfn" and (arch != "tiny" or path != "package")) or (precision == "fp16" and device != "cuda"):
+        if not runnable(device, arch, mode, path, precision):
             continue
         count = args.frames or DEFAULT_FRAMES[arch]
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # random weights

@@ -56,7 +56,7 @@ def build_rgbt_tracker(arch: str = "tiny", mode: str = "fused", checkpoint: Path
     architectures need their model-zoo file). ``fusion`` (a name from :data:`FUSION_BUILDERS`, or a
     module) is used in fused mode only and ignored otherwise. ``redetect`` swaps in the wider
     re-detection search of :func:`trackers.afat.redetection_hyperparams`. ``precision``: ``fp32``,
-    ``bf16`` or ``fp16`` (CUDA), see :mod:`trackers.tracker`.
+    ``bf16``, ``fp16`` (CUDA) or ``int8`` (CPU), see :mod:`trackers.tracker`.
     """
     spec = get_arch(arch)
     weights = checkpoint if checkpoint is not None else default_tracker_weights(arch)

@@ -75,5 +75,5 @@ def test_trax_server_precision_setting_reaches_both_trackers():
     on = build_tracker(parse_config(["--afat", "1"], {"RGBT_MODE": "ir", "RGBT_PRECISION": "bf16"}))
     assert on.base.precision == on.correction.precision == "bf16"
     assert build_tracker(parse_config([], {"RGBT_MODE": "ir"})).precision == "fp32"
-    with pytest.raises(InputError, match="RGBT_PRECISION='fp8': choose from fp32, bf16, fp16"):
+    with pytest.raises(InputError, match="RGBT_PRECISION='fp8': choose from fp32, bf16, fp16, int8"):
         parse_config([], {"RGBT_PRECISION": "fp8"})

@@ -60,11 +60,15 @@ def test_writes_one_box_per_frame(tmp_path, capsys, data, mode, color, ir):
     assert sorted(p.name for p in out.parent.iterdir()) == ["boxes.txt"]
 
 
-def test_bf16_precision_writes_the_same_kind_of_output(tmp_path, capsys, data):
-    code, captured = _run(capsys, data, "--precision", "bf16", out=tmp_path / "bf16.txt")
+@pytest.mark.parametrize("precision", ["bf16", "int8"])
+def test_lower_precisions_write_the_same_kind_of_output(tmp_path, capsys, data, precision):
+    code, captured = _run(capsys, data, "--precision", precision, out=tmp_path / "boxes.txt")
     assert code == 0, captured.err
-    boxes = np.loadtxt(tmp_path / "bf16.txt", delimiter=",")
+    boxes = np.loadtxt(tmp_path / "boxes.txt", delimiter=",")
     assert boxes.shape == (N_FRAMES, 4) and np.isfinite(boxes).all()
+
+
+def test_fp16_on_a_cpu_is_a_one_line_error(tmp_path, capsys, data):
     code, captured = _run(capsys, data, "--precision", "fp16", out=tmp_path / "fp16.txt")
     assert code == 2 and "fp16 precision needs a CUDA device" in captured.err
     assert not (tmp_path / "fp16.txt").exists()

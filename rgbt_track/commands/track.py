@@ -44,9 +44,10 @@ def register(subparsers) -> None:
                         "correction tracker; the shipped QPN unless --qpn-checkpoint)")
     p.add_argument("--qpn-checkpoint", type=Path, metavar="FILE", help="QPN weights for --afat (rgbt-track train-qpn)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="torch device (default cpu)")
-    p.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
+    p.add_argument("--precision", choices=("fp32", "bf16", "fp16", "int8"), default="fp32",
                    help="compute precision (default fp32; bf16 pays on CPUs with AVX512-BF16/AMX and on GPUs, "
-                        "fp16 is CUDA only; see docs/benchmarks.md for what it changes)")
+                        "fp16 is CUDA only; int8 is CPU only, calibrated on the init frame, and pays for r50; "
+                        "see docs/benchmarks.md for what each changes)")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="torch CPU threads (default: torch's choice; 1 is faster on a busy machine)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="output text file")

@@ -16,7 +16,7 @@ as command-line options for running the server by hand (an option beats its vari
   re-detecting with a wider search)
 * ``--correction-checkpoint`` / ``RGBT_CORRECTION_CHECKPOINT``: its weights (the base tracker's)
 * ``--device`` / ``RGBT_DEVICE``: torch device (``cpu``)
-* ``--precision`` / ``RGBT_PRECISION``: ``fp32``, ``bf16`` or ``fp16`` (CUDA only) (``fp32``)
+* ``--precision`` / ``RGBT_PRECISION``: ``fp32``, ``bf16``, ``fp16`` (CUDA only) or ``int8`` (CPU only) (``fp32``)
 * ``--threads`` / ``RGBT_THREADS``: torch CPU threads, 0 = torch's default (0)
 
 The model is loaded and warmed up (:func:`warm_up`) **before** the TraX handshake, so the
@@ -44,7 +44,7 @@ from fusion.runtime.errors import InputError
 
 MODES = ("rgb", "ir", "fused")
 FUSIONS = ("rfn", "l1")
-PRECISIONS = ("fp32", "bf16", "fp16")
+PRECISIONS = ("fp32", "bf16", "fp16", "int8")
 CHANNELS = {"rgb": ("color",), "ir": ("ir",), "fused": ("color", "ir")}
 ENV_PREFIX = "RGBT_"
 
