@@ -141,12 +141,7 @@ class SiameseTracker:
         if images[0].shape[:2] != self.image_size:
             raise InputError(f"frame size {images[0].shape[1]}x{images[0].shape[0]} differs from the "
                              f"init frame's {self.image_size[1]}x{self.image_size[0]}")
-        hp = self.hp
-        s_z = math.sqrt(np.prod(self.size + hp.context_amount * self.size.sum()))
-        scale_z = hp.exemplar_size / s_z
-        s_x = round(s_z * hp.instance_size / hp.exemplar_size)
-        crops = [get_subwindow(img, self.center, hp.instance_size, s_x, mean)
-                 for img, mean in zip(images, self.means)]
+        crops, scale_z = self._search_crops(images, self.center)
         with torch.inference_mode():
             with self._autocast():
                 cls, loc = self.model.head(self._z_feats, self._features(crops))
@@ -166,15 +161,23 @@ class SiameseTracker:
         and two shifted by 1/8 of the search side along the diagonal, so that the target is seen
         off-centre, as it is while tracking.
         """
-        hp = self.hp
-        s_z = math.sqrt(np.prod(self.size + hp.context_amount * self.size.sum()))
-        s_x = round(s_z * hp.instance_size / hp.exemplar_size)
+        side, _ = self._search_geometry()
         with torch.inference_mode():
             z_feats = self._features(template_crops)
-            for shift in (0.0, s_x / 8, -s_x / 8):
-                center = self.center + shift
-                self.model.head(z_feats, self._features(
-                    [get_subwindow(img, center, hp.instance_size, s_x, mean) for img, mean in zip(images, self.means)]))
+            for shift in (0.0, side / 8, -side / 8):
+                self.model.head(z_feats, self._features(self._search_crops(images, self.center + shift)[0]))
+
+    def _search_geometry(self) -> tuple[int, float]:
+        """pysot's search-crop side ``s_x`` in image pixels and ``scale_z`` (crop / image) for the current box."""
+        hp = self.hp
+        s_z = math.sqrt(np.prod(self.size + hp.context_amount * self.size.sum()))
+        return round(s_z * hp.instance_size / hp.exemplar_size), hp.exemplar_size / s_z
+
+    def _search_crops(self, images: list[np.ndarray], center: np.ndarray) -> tuple[list[np.ndarray], float]:
+        """Search crops ``M x (3, 255, 255)`` around ``center`` at the current box's scale, and ``scale_z``."""
+        side, scale_z = self._search_geometry()
+        crops = [get_subwindow(img, center, self.hp.instance_size, side, mean) for img, mean in zip(images, self.means)]
+        return crops, scale_z
 
     def _features(self, crops: list[np.ndarray]) -> list[Tensor]:
         """Crops ``M x (3, s, s)`` -> per-level features for one sample (fused when in fused mode)."""
