@@ -6,7 +6,7 @@ depend on the weights) and ``default`` (the embedded checkpoint ``fusion/weights
 * ``reference`` - the way the reference code runs: the modules in eval mode under ``no_grad``,
   fp32, NCHW, the encoder called once per image, no other optimisation;
 * ``package`` - exactly what ``rfn-nest fuse`` runs (``fusion.inference.fuse_arrays``, with
-  glibc told to keep freed memory for reuse: ``fusion.runtime.allocator.keep_freed_memory``);
+  glibc told to keep freed memory for reuse: ``rgbt_runtime.allocator.keep_freed_memory``);
 * ``package-low-memory`` - the same with the C library's default allocation (``--low-memory``).
 
 Every measurement runs in a fresh subprocess (its own thread pools and peak RSS). Throughput is
@@ -72,7 +72,7 @@ def _reference_fuse(model, ir, vi, device):
 def _images(spec: dict) -> list[tuple[str, object, object]]:
     import numpy as np
 
-    from fusion.image_files import pair_images
+    from rgbt_runtime.image_files import pair_images
     from fusion.metrics.evaluate import read_gray
 
     if "square" in spec:
@@ -108,7 +108,7 @@ def worker(spec: dict) -> dict:
     model = _load_network(spec["network"], device)
     images = _images(spec)
     if spec["path"] == "package":
-        from fusion.runtime.allocator import keep_freed_memory
+        from rgbt_runtime.allocator import keep_freed_memory
         keep_freed_memory()
     if spec["path"] == "reference":
         model = model.to(memory_format=torch.contiguous_format)
@@ -212,7 +212,7 @@ def main() -> None:
     import torch
 
     from fusion.inference import resolve_device
-    from fusion.image_files import pair_images
+    from rgbt_runtime.image_files import pair_images
 
     device = resolve_device(args.device).type
     root = args.data / "tno21"

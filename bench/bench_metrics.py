@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from fusion.image_files import pair_images
+from rgbt_runtime.image_files import pair_images
 from fusion.metrics.evaluate import find_fused, read_gray
 from fusion.metrics.registry import get_metrics
 

@@ -21,7 +21,7 @@ import numpy as np
 from rgbt_track.datasets.vot import load_vot_sequences
 from rgbt_track.evaluation.iou import mean_iou, run_sequence
 from rgbt_track.factory import build_rgbt_tracker
-from trackers.tracker import PRECISIONS
+from trackers.config import PRECISIONS
 
 TRACKERS = (("rgb", "l1"), ("ir", "l1"), ("fused", "l1"), ("fused", "rfn"))
 

@@ -32,7 +32,8 @@ from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion
 from rgbt_track.factory import build_rgbt_tracker
 from trackers.config import get_arch
 from trackers.model import build_model
-from trackers.tracker import PRECISIONS, SiameseTracker
+from trackers.config import PRECISIONS
+from trackers.tracker import SiameseTracker
 
 DEFAULT_FRAMES = {"tiny": 100, "mobilev2": 20, "r50": 6}
 

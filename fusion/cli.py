@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from typing import Sequence
 
-from fusion.runtime.cli import discover_commands, run_cli
+from rgbt_runtime.cli import discover_commands, run_cli
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,9 +16,9 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from fusion.image_files import list_images, pair_images
+from rgbt_runtime.image_files import list_images, pair_images
 from fusion.images import read_gray
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 MODES = ("resize", "crop")
 

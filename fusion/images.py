@@ -12,8 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fusion.runtime.atomic import atomic_path
-from fusion.runtime.errors import InputError
+from rgbt_runtime.atomic import atomic_path
+from rgbt_runtime.errors import InputError
 
 EPSILON = 1e-5  # the reference's min-max scaling epsilon
 

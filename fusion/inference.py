@@ -20,8 +20,8 @@ import torch
 from fusion.fast_forward import FastRFNNest, supports
 from fusion.model import RFNNest, model_from_checkpoint
 from fusion.reference_keys import load_reference_model
-from fusion.runtime.checkpoint_file import load_state_file
-from fusion.runtime.errors import InputError
+from rgbt_runtime.checkpoint_file import load_state_file
+from rgbt_runtime.errors import InputError
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "weights" / "rfn_nest_small.pth"
 MIN_SIZE = 16  # the coarsest of the four scales must be 2 px for its reflection padding

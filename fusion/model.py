@@ -10,7 +10,7 @@ from torch import Tensor, nn
 from fusion.decoder import NestDecoder, NoNestDecoder
 from fusion.encoder import CHANNELS, NestEncoder
 from fusion.rfn import ResidualFusionNetwork
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from fusion.strategies import get_strategy
 
 

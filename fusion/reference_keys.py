@@ -33,8 +33,8 @@ import re
 from torch import Tensor
 
 from fusion.model import RFNNest, RFNNestConfig
-from fusion.runtime.checkpoint_file import load_state_file
-from fusion.runtime.errors import InputError
+from rgbt_runtime.checkpoint_file import load_state_file
+from rgbt_runtime.errors import InputError
 
 _AUTOENCODER_RULES = [
     (r"(?:conv0|conv_first)\.", lambda m: "encoder.stem."),

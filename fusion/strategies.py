@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 EPS = 1e-10
 CHANNEL_POOLINGS = ("avg", "max", "nuclear")

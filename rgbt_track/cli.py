@@ -4,8 +4,7 @@ from __future__ import annotations
 import sys
 from typing import Sequence
 
-from fusion.runtime.cli import discover_commands, run_cli
-from trackers.errors import InputError as TrackerInputError
+from rgbt_runtime.cli import discover_commands, run_cli
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(argv: Sequence[str] | None) -> int:
     import rgbt_track.commands
     return run_cli("rgbt-track", "RGB-T object tracking with a residual fusion network (RFN-Nest, Sec. 5).",
-                   discover_commands(rgbt_track.commands), argv, user_errors=(TrackerInputError,))
+                   discover_commands(rgbt_track.commands), argv)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from trackers.config import ArchSpec, get_arch
 from trackers.qpn import load_qpn
 from trackers.tracker import SiameseTracker
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from rgbt_track.weights import default_tracker_weights, shipped_weights
 
 PathLike = str | os.PathLike
@@ -100,3 +100,27 @@ def build_afat_tracker(arch: str = "tiny", mode: str = "fused", checkpoint: Path
         raise InputError(f"the QPN reads {qpn.config.anchor_num}x{qpn.config.score_size}x{qpn.config.score_size} "
                          f"responses, the '{arch}' tracker gives {base.anchor_num}x{base.score_size}x{base.score_size}")
     return FailureAwareTracker(base, correction, qpn.to(base.device), history=qpn.config.history)
+
+
+def build_from_spec(spec) -> SiameseTracker | FailureAwareTracker:
+    """The tracker a :class:`rgbt_track.tracker_spec.TrackerSpec` describes (see its docstring).
+
+    ``spec.rfn_checkpoint`` replaces the shipped RFN in fused mode with ``fusion="rfn"``;
+    ``spec.threads`` > 0 sets torch's intra-op threads.
+    """
+    import torch
+
+    if spec.threads > 0:
+        torch.set_num_threads(spec.threads)
+    device = spec.resolved_device()
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError(f"device '{device}' asked for, but CUDA is not available")
+    fusion: str | nn.Module = spec.fusion
+    if spec.mode == "fused" and spec.fusion == "rfn" and spec.rfn_checkpoint is not None:
+        from rgbt_track.feature_fusion.rfn import load_rfn_for
+
+        fusion = load_rfn_for(spec.rfn_checkpoint, get_arch(spec.arch).neck_out_channels)
+    if spec.afat:
+        return build_afat_tracker(spec.arch, spec.mode, spec.checkpoint, fusion, spec.qpn_checkpoint,
+                                  spec.correction_arch, spec.correction_checkpoint, device, spec.precision)
+    return build_rgbt_tracker(spec.arch, spec.mode, spec.checkpoint, fusion, device, precision=spec.precision)

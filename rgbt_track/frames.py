@@ -12,8 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fusion.image_files import list_images
-from fusion.runtime.errors import InputError
+from rgbt_runtime.image_files import list_images
+from rgbt_runtime.errors import InputError
 
 
 def read_frame(path: str | os.PathLike) -> np.ndarray:
@@ -34,7 +34,7 @@ def read_frame(path: str | os.PathLike) -> np.ndarray:
 
 
 def list_frames(folder: str | os.PathLike) -> list[Path]:
-    """The image files of ``folder`` in natural order (:func:`fusion.image_files.list_images`).
+    """The image files of ``folder`` in natural order (:func:`rgbt_runtime.image_files.list_images`).
 
     Raises :class:`InputError` when the folder is missing or holds no image.
     """

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fusion.runtime import InputError, save_torch_atomic
+from rgbt_runtime import InputError, save_torch_atomic
 from rgbt_track.cli import main
 from rgbt_track.factory import build_afat_tracker
 from rgbt_track.weights import shipped_weights

@@ -139,7 +139,7 @@ def test_bad_checkpoints(tmp_path, capsys, data):
     torch.save(state, nan_file)
     _assert_user_error(*_run(capsys, data, out=out, checkpoint=nan_file), out, "NaN/Inf values in 'rpn_head.cls_weight'")
     _assert_user_error(*_run(capsys, data, out=out, checkpoint=tmp_path / "none.pth"), out, "checkpoint not found")
-    _assert_user_error(*_run(capsys, data, "--arch", "mobilev2", out=out), out, "does not fit the 'mobilev2' model")
+    _assert_user_error(*_run(capsys, data, "--arch", "mobilev2", "--fusion", "l1", out=out), out, "does not fit the 'mobilev2' model")
 
 
 def test_out_is_a_folder(tmp_path, capsys, data):

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.gtot import load_gtot, load_gtot_sequence
 
 TINY = np.zeros((4, 6), np.uint8)

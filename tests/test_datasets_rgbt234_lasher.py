@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.lasher import load_lasher
 from rgbt_track.datasets.rgbt234 import load_rgbt234, load_rgbt234_sequence
 

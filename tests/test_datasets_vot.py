@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.vot import load_vot_sequence, load_vot_sequences
 from rgbt_track.generator import generate_sequences
 

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.vt_saliency import load_vt_saliency
 
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from fusion.data import ImageFolderDataset, PairedFolderDataset, SeededSampler
-from fusion.image_files import pair_images
-from fusion.runtime.errors import InputError
+from rgbt_runtime.image_files import pair_images
+from rgbt_runtime.errors import InputError
 
 
 def _write(path, seed, shape=(40, 50)):

@@ -7,7 +7,7 @@ import pytest
 
 from fusion.images import (merge_luma, min_max_to_uint8, read_gray, read_visible, resize_to, save_image,
                            side_by_side)
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 
 def test_gray_and_colour_reading(tmp_path):

@@ -15,7 +15,7 @@ from fusion.metrics.registry import TABLE_METRICS, get_metrics, METRICS
 from fusion.metrics.scd import scd
 from fusion.metrics.ssim_a import ssim_a
 from fusion.metrics.std import std_reported, std_textbook
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 
 def _rand(shape=(48, 56), seed=0):

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from fusion.cli import main
-from fusion.image_files import pair_images
+from rgbt_runtime.image_files import pair_images
 from fusion.metrics.evaluate import find_fused, format_markdown, rank_marks, read_gray
 from fusion.metrics.registry import get_metrics
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 SIZE = (72, 80)  # the smallest VIF accepts (4-level pyramid)
 

@@ -10,7 +10,7 @@ import torch
 
 from fusion.cli import main
 from fusion.model import RFNNest, RFNNestConfig, checkpoint_dict
-from fusion.runtime.atomic import save_torch_atomic
+from rgbt_runtime.atomic import save_torch_atomic
 
 
 @pytest.fixture(autouse=True)

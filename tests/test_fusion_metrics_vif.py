@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from fusion.metrics.vif import _pyramid, vif, vifvec
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 
 def test_vif_of_identical_images_is_one_and_lost_contrast_lowers_it():

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from fusion.model import RFNNest, RFNNestConfig, checkpoint_dict, model_from_checkpoint
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from fusion.strategies import l1_norm
 
 TINY = RFNNestConfig(channels=(4, 6, 8, 10), stem_channels=4)

@@ -9,7 +9,7 @@ import torch
 
 from fusion.model import RFNNest
 from fusion.reference_keys import autoencoder_from_reference, load_reference_model, to_reference
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 NB = [64, 112, 160, 208]
 

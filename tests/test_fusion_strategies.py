@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from fusion import strategies as S
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 
 @pytest.fixture

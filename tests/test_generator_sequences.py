@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from rgbt_track.cli import main
 from rgbt_track.generator import generate_sequences
 from rgbt_track.generator.render import render_frame, target_box

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from fusion.runtime import InputError, save_torch_atomic
+from rgbt_runtime import InputError, save_torch_atomic
 from rgbt_track.factory import build_rgbt_tracker
 from rgbt_track.feature_fusion.rfn import ReducedRFNFusion, load_rfn_for, rfn_file_dict
 from rgbt_track.weights import shipped_weights

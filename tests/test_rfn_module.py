@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from fusion.runtime import InputError, save_torch_atomic
+from rgbt_runtime import InputError, save_torch_atomic
 from rgbt_track.feature_fusion.rfn import (ReducedRFN, ReducedRFNConfig, ReducedRFNFusion, load_rfn,
                                            rfn_file_dict)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from fusion.runtime import InputError
+from rgbt_runtime import InputError
 from rgbt_track.datasets.sequence import RGBTSequence
 from rgbt_track.feature_fusion.rfn import load_rfn
 from rgbt_track.training.rfn import RFNTrainConfig, split_validation, train_rfn

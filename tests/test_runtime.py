@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from fusion.runtime import InputError, atomic_path, load_state_file, save_torch_atomic
+from rgbt_runtime import InputError, atomic_path, load_state_file, save_torch_atomic
 
 
 def test_atomic_path_leaves_nothing_on_error(tmp_path):
@@ -59,7 +59,7 @@ def test_console_scripts_show_help():
 
 FAULTS_ON_REUSE = """
 import ctypes, ctypes.util, resource, sys
-from fusion.runtime.allocator import keep_freed_memory
+from rgbt_runtime.allocator import keep_freed_memory
 applied = keep_freed_memory() if sys.argv[1] == "keep" else None
 libc = ctypes.CDLL(ctypes.util.find_library("c"))
 libc.malloc.restype = ctypes.c_void_p

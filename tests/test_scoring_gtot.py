@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from rgbt_track.cli import main
 from rgbt_track.scoring import score_results
 from rgbt_track.scoring.boxes import overlap

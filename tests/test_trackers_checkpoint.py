@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from trackers.checkpoint import load_tracker_weights
-from trackers.errors import InputError
+from rgbt_runtime.errors import InputError
 from trackers.model import build_model
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from fusion.strategies import l1_norm
 from rgbt_track.factory import FUSION_BUILDERS, build_rgbt_tracker
 from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion

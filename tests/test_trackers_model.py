@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trackers.errors import InputError
+from rgbt_runtime.errors import InputError
 from trackers.inference import fold_batch_norm
 from trackers.model import SiameseRPN, build_model
 

@@ -9,7 +9,7 @@ from torch import nn
 
 from trackers.builder import build_tracker
 from trackers.config import AnchorConfig, get_arch
-from trackers.errors import InputError
+from rgbt_runtime.errors import InputError
 from trackers.model import build_model
 from trackers.rpn_head import xcorr_depthwise
 from trackers.tracker import SiameseTracker, TrackResult

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from fusion.runtime import InputError
+from rgbt_runtime import InputError
 from rgbt_track.datasets.got10k import load_got10k_sequences
 from rgbt_track.training.base import (CHECKPOINT_NAME, BaseTrainConfig, build_pair_dataset, learning_rate,
                                       train_base)

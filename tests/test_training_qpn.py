@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from fusion.runtime import InputError
+from rgbt_runtime import InputError
 from rgbt_track.cli import main
 from rgbt_track.training.qpn import (QPNTrainConfig, ResponseRecord, class_weights, history_windows,
                                      train_qpn)

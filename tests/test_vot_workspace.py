@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from rgbt_track.cli import main
 from rgbt_track.generator import generate_sequences
 from rgbt_track.vot import TRACKERS

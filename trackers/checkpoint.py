@@ -1,18 +1,19 @@
 """Load tracker weights: pysot model-zoo files, training snapshots and DataParallel dumps.
 
-Self-contained on purpose (``trackers`` imports nothing from the other packages).
+Files are read by :func:`rgbt_runtime.checkpoint_file.read_weights_file` (weights-only unpickling,
+one-line errors naming the file).
 """
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Mapping
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from trackers.errors import InputError
+from rgbt_runtime.checkpoint_file import read_weights_file as read_checkpoint
+from rgbt_runtime.errors import InputError
 
 MAX_LISTED_KEYS = 5
 
@@ -38,22 +39,6 @@ def load_tracker_weights(model: nn.Module, source: str | os.PathLike | Mapping) 
             raise InputError(f"checkpoint {name} has NaN/Inf values in '{key}'")
     _check_keys(model, state, name)
     model.load_state_dict(state, strict=True)
-
-
-def read_checkpoint(path: str | os.PathLike) -> object:
-    """``torch.load(path, weights_only=True)`` on the CPU; :class:`InputError` naming a missing or corrupt file."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"checkpoint not found: {path}")
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:  # torch's own text for it advises weights_only=False: not here
-        raise InputError(f"cannot read checkpoint {path}: not a weights-only PyTorch file (corrupt, truncated, or "
-                         "holding pickled objects besides tensors; checkpoints are never loaded with "
-                         "weights_only=False)") from None
-    except Exception as exc:  # corrupt / foreign files raise many different types
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        raise InputError(f"cannot read checkpoint {path}: {type(exc).__name__}: {detail}") from None
 
 
 def _unwrap(raw: object, name: str) -> dict[str, torch.Tensor]:

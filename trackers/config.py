@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from trackers.errors import InputError
+from rgbt_runtime.errors import InputError
+
+# Input modes and the VOT image channels each reads ("color" = visible, "ir" = thermal).
+MODES = ("rgb", "ir", "fused")
+MODALITIES = {"rgb": ("color",), "ir": ("ir",), "fused": ("color", "ir")}
+# Compute precisions (trackers.tracker maps them to autocast dtypes / int8 modules).
+PRECISIONS = ("fp32", "bf16", "fp16", "int8")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from trackers.checkpoint import read_checkpoint
-from trackers.errors import InputError
+from rgbt_runtime.errors import InputError
 
 SUCCESS, LOST = 0, 1
 

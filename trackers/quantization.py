@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 import torch
 from torch import nn
 
-from trackers.errors import InputError
+from rgbt_runtime.errors import InputError
 from trackers.model import SiameseRPN
 from trackers.neck import AdjustLayer
 from trackers.rpn_head import DepthwiseXCorr

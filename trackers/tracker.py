@@ -30,18 +30,17 @@ import torch
 from torch import Tensor, nn
 
 from trackers.anchors import generate_anchors
-from trackers.config import AnchorConfig, TrackerHyperparams
+from trackers.config import MODALITIES, MODES, PRECISIONS, AnchorConfig, TrackerHyperparams
 from trackers.crop import get_subwindow
-from trackers.errors import InputError
+from rgbt_runtime.errors import InputError
 from trackers.inference import fold_batch_norm, to_channels_last
 from trackers.model import SiameseRPN
 from trackers.quantization import quantize_int8
 
-MODES = ("rgb", "ir", "fused")
-MODALITIES = {"rgb": ("color",), "ir": ("ir",), "fused": ("color", "ir")}
 MIN_SIZE = 10  # pysot's lower clip for the box width / height
 # autocast dtype per precision; int8 runs quantized modules instead (trackers.quantization)
-PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16, "int8": None}
+AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16, "int8": None}
+assert set(AUTOCAST_DTYPES) == set(PRECISIONS)
 
 
 @dataclass
@@ -151,7 +150,7 @@ class SiameseTracker:
 
     # ------------------------------------------------------------------ internals
     def _autocast(self) -> contextlib.AbstractContextManager:
-        dtype = PRECISIONS[self.precision]
+        dtype = AUTOCAST_DTYPES[self.precision]
         return contextlib.nullcontext() if dtype is None else torch.autocast(self.device.type, dtype=dtype)
 
     def _calibrate(self, template_crops: list[np.ndarray], images: list[np.ndarray]) -> None:

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from fusion.commands.evaluate import add_output_arguments, parse_metric_names, report
-from fusion.runtime.allocator import LOW_MEMORY_HELP, keep_freed_memory
+from rgbt_runtime.allocator import LOW_MEMORY_HELP, keep_freed_memory
 
 DEFAULT_STRATEGIES = ("add", "max", "l1", "nuclear", "sca", "rfn")
 # Row labels as in the paper's Table 3.
@@ -43,7 +43,7 @@ def register(subparsers) -> None:
 
 def parse_strategies(text: str) -> list[str]:
     """``"add,max"`` -> ``["add", "max"]``; :class:`InputError` for unknown or repeated names."""
-    from fusion.runtime.errors import InputError
+    from rgbt_runtime.errors import InputError
 
     names = [n.strip().lower() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in DISPLAY_NAMES]
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
     from fusion.images import min_max_to_uint8
     from fusion.inference import fuse_arrays, load_model, resolve_device
-    from fusion.image_files import pair_images
+    from rgbt_runtime.image_files import pair_images
     from fusion.metrics.evaluate import read_gray, score_pair
     from fusion.metrics.registry import get_metrics
 

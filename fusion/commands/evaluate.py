@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 EPILOG = """\
 pairing: each infrared image is a pair named by its stem (IR1); its visible counterpart has the same
@@ -78,7 +78,7 @@ def report(rows: list[dict], metrics: list, args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fusion.image_files import pair_images
+    from rgbt_runtime.image_files import pair_images
     from fusion.metrics.evaluate import evaluate_folders
     from fusion.metrics.registry import get_metrics
 

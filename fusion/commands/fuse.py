@@ -11,7 +11,7 @@ import argparse
 import os
 from pathlib import Path
 
-from fusion.runtime.allocator import LOW_MEMORY_HELP, keep_freed_memory
+from rgbt_runtime.allocator import LOW_MEMORY_HELP, keep_freed_memory
 
 STRATEGY_CHOICES = ("rfn", "add", "avg", "max", "l1", "spatial", "nuclear", "sca")
 
@@ -50,7 +50,7 @@ def register(subparsers) -> None:
 
 def _check_args(args: argparse.Namespace) -> bool:
     """True for folder mode; InputError for inconsistent arguments."""
-    from fusion.runtime.errors import InputError
+    from rgbt_runtime.errors import InputError
 
     single = [args.ir, args.vis, args.out]
     folder = [args.ir_dir, args.vis_dir, args.out_dir]
@@ -69,7 +69,7 @@ def _load_pair(ir_path: Path, vis_path: Path, resize: bool):
     """-> (ir (H, W) float32, visible Y (H, W) float32, visible CrCb or None)."""
     from fusion.images import read_gray, read_visible, resize_to
     from fusion.inference import MIN_SIZE
-    from fusion.runtime.errors import InputError
+    from rgbt_runtime.errors import InputError
 
     ir = read_gray(ir_path)
     luma, crcb = read_visible(vis_path)
@@ -85,7 +85,7 @@ def _load_pair(ir_path: Path, vis_path: Path, resize: bool):
 
 
 def _check_output_folder(folder: Path) -> None:
-    from fusion.runtime.errors import InputError
+    from rgbt_runtime.errors import InputError
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -98,10 +98,10 @@ def _check_output_folder(folder: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from fusion.image_files import pair_images
+    from rgbt_runtime.image_files import pair_images
     from fusion.images import check_writable_image_path, merge_luma, min_max_to_uint8, save_image, side_by_side
     from fusion.inference import fuse_arrays, load_model, resolve_device
-    from fusion.runtime.errors import InputError
+    from rgbt_runtime.errors import InputError
 
     folder_mode = _check_args(args)
     if folder_mode:

@@ -22,7 +22,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fusion.data import ImageFolderDataset
-    from fusion.runtime import seed_everything
+    from rgbt_runtime import seed_everything
     from fusion.training.loop import train
     from fusion.training.losses import AutoencoderLossConfig
     from fusion.training.options import model_from_arguments, train_config

@@ -21,7 +21,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from fusion.commands.train_rfn import rfn_loss_config
     from fusion.data import PairedFolderDataset
-    from fusion.runtime import seed_everything
+    from rgbt_runtime import seed_everything
     from fusion.training.loop import train
     from fusion.training.options import model_from_arguments, train_config
     from fusion.training.tasks import RFNTask

@@ -42,7 +42,7 @@ def load_autoencoder(path: Path, seed: int):
     from fusion.model import model_from_checkpoint
     from fusion.reference_keys import load_reference_model
     from fusion.rfn import ResidualFusionNetwork
-    from fusion.runtime import load_state_file, seed_everything
+    from rgbt_runtime import load_state_file, seed_everything
 
     state = load_state_file(path)
     model = model_from_checkpoint(state, f"checkpoint {path}") if "model" in state else load_reference_model(path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 
 def as_float(image: np.ndarray, scale01: bool = False) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 Pairing rules (documented for users of ``rfn-nest evaluate``):
 
-* **Source pairs** (:func:`fusion.image_files.pair_images`). Every image in the infrared folder
+* **Source pairs** (:func:`rgbt_runtime.image_files.pair_images`). Every image in the infrared folder
   is one pair, named by its file stem (e.g. ``IR1``). Its visible counterpart is the file in the
   visible folder with the same stem, or - the TNO layout - the same stem with a leading modality
   token swapped (``IR``/``ir`` -> ``VIS``/``VI``, e.g. ``IR1.png`` <-> ``VIS1.png``). An infrared
@@ -30,10 +30,10 @@ from typing import Iterable
 import cv2
 import numpy as np
 
-from fusion.image_files import Pair, list_images
+from rgbt_runtime.image_files import Pair, list_images
 from fusion.metrics.registry import Metric
-from fusion.runtime.atomic import atomic_path
-from fusion.runtime.errors import InputError
+from rgbt_runtime.atomic import atomic_path
+from rgbt_runtime.errors import InputError
 
 # MATLAB rgb2gray weights (R, G, B).
 _RGB2GRAY = np.array([0.298936021293775, 0.587043074451121, 0.114020904255103])

@@ -22,7 +22,7 @@ from fusion.metrics.scd import scd
 from fusion.metrics.ssim_a import ssim_a
 from fusion.metrics.std import std_reported, std_textbook
 from fusion.metrics.vif import vif
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 MetricFn = Callable[[np.ndarray, np.ndarray, np.ndarray], float]
 

@@ -25,7 +25,7 @@ import numpy as np
 from fusion.metrics.common import as_float, check_images
 from fusion.metrics.vif_kernel import (block_moments, correlate_every_second, gsm_multipliers,
                                        information_sums, overlap_covariance)
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 BLOCK = 3
 SIGMA_NSQ = 0.4

@@ -18,8 +18,8 @@ from tqdm import tqdm
 
 from fusion.data import SeededSampler, make_loader
 from fusion.model import checkpoint_dict
-from fusion.runtime import init_distributed, load_state_file, save_torch_atomic, seed_everything
-from fusion.runtime.errors import InputError
+from rgbt_runtime import init_distributed, load_state_file, save_torch_atomic, seed_everything
+from rgbt_runtime.errors import InputError
 
 
 @dataclass

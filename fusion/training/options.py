@@ -29,7 +29,7 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
     """A :class:`TrainConfig` from the parsed options (validated)."""
-    from fusion.runtime.errors import InputError
+    from rgbt_runtime.errors import InputError
 
     for name in ("epochs", "batch_size", "workers", "checkpoint_every", "image_size"):
         if getattr(args, name) < (0 if name == "workers" else 1):

@@ -1,4 +1,4 @@
 """Sub-commands of ``rgbt-track``: one module each, defining ``register(subparsers)``.
 
-Modules are discovered by ``fusion.runtime.cli.discover_commands``; adding a file adds a command.
+Modules are discovered by ``rgbt_runtime.cli.discover_commands``; adding a file adds a command.
 """

@@ -38,7 +38,7 @@ def register(subparsers) -> None:
 
 
 def _check_workdir(workdir: Path) -> None:
-    from fusion.runtime.errors import InputError
+    from rgbt_runtime.errors import InputError
 
     if workdir.exists() and not workdir.is_dir():
         raise InputError(f"--workdir exists and is not a folder: {workdir}")
@@ -56,7 +56,7 @@ def _install(partial: Path, workdir: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fusion.runtime.errors import InputError
+    from rgbt_runtime.errors import InputError
 
     settings = QUICK if args.quick else FULL
     count = args.count if args.count is not None else settings["count"]

@@ -33,8 +33,8 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     import csv
 
-    from fusion.runtime.atomic import atomic_path
-    from fusion.runtime.errors import InputError
+    from rgbt_runtime.atomic import atomic_path
+    from rgbt_runtime.errors import InputError
     from rgbt_track.scoring import score_results
     from rgbt_track.scoring.plots import save_plots
 

@@ -5,13 +5,12 @@ import argparse
 import math
 from pathlib import Path
 
-MODES = ("rgb", "ir", "fused")
-ARCHS = ("tiny", "mobilev2", "r50")
+from rgbt_track.tracker_spec import TrackerSpec
 
 
 def parse_box(text: str) -> tuple[float, float, float, float]:
     """``"x,y,w,h"`` -> four finite floats; :class:`InputError` otherwise."""
-    from fusion.runtime import InputError
+    from rgbt_runtime import InputError
 
     try:
         values = tuple(float(v) for v in text.replace(" ", "").split(","))
@@ -33,24 +32,8 @@ def register(subparsers) -> None:
     p.add_argument("--ir", type=Path, metavar="DIR", help="folder of thermal frames (same count and size)")
     p.add_argument("--init", required=True, metavar="x,y,w,h",
                    help="target box in the first frame, 0-based top-left corner and size")
-    p.add_argument("--mode", choices=MODES, default=None,
-                   help="input mode (default: fused when both folders are given, else the one given)")
-    p.add_argument("--arch", choices=ARCHS, default="tiny", help="tracker architecture (default tiny)")
-    p.add_argument("--checkpoint", type=Path, metavar="FILE",
-                   help="tracker weights (pysot model.pth, training snapshot; default: the shipped tiny weights)")
-    p.add_argument("--fusion", default="l1", help="feature fusion for fused mode: l1 or rfn (the shipped RFN; default l1)")
-    p.add_argument("--afat", action="store_true",
-                   help="wrap the tracker in AFAT's failure-aware tracker (quality prediction network + "
-                        "correction tracker; the shipped QPN unless --qpn-checkpoint)")
-    p.add_argument("--qpn-checkpoint", type=Path, metavar="FILE", help="QPN weights for --afat (rgbt-track train-qpn)")
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="torch device (default cpu)")
-    p.add_argument("--precision", choices=("fp32", "bf16", "fp16", "int8"), default="fp32",
-                   help="compute precision (default fp32; bf16 pays on CPUs with AVX512-BF16/AMX and on GPUs, "
-                        "fp16 is CUDA only; int8 is CPU only, calibrated on the init frame, and pays for r50; "
-                        "see docs/benchmarks.md for what each changes)")
-    p.add_argument("--threads", type=int, default=None, metavar="N",
-                   help="torch CPU threads (default: torch's choice; 1 is faster on a busy machine)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="output text file")
+    TrackerSpec.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -59,19 +42,14 @@ def run(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from fusion.runtime import InputError, atomic_path
-    from rgbt_track.factory import build_afat_tracker, build_rgbt_tracker
+    from rgbt_runtime import InputError, atomic_path
     from rgbt_track.frames import list_frames, read_frame
-
-    import torch
+    from rgbt_track.tracker_spec import build_tracker
 
     init_box = parse_box(args.init)
-    if args.threads is not None:
-        if args.threads < 1:
-            raise InputError(f"--threads must be >= 1, got {args.threads}")
-        torch.set_num_threads(args.threads)
     mode = args.mode or ("fused" if args.color and args.ir else "ir" if args.ir else "rgb")
-    needed = {"rgb": ("color",), "ir": ("ir",), "fused": ("color", "ir")}[mode]
+    spec = TrackerSpec.from_args(args, mode=mode)
+    needed = spec.channels
     for name in needed:
         if getattr(args, name) is None:
             raise InputError(f"{mode} mode needs --{name} DIR")
@@ -82,13 +60,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.color} has {len(paths['color'])} frames but {args.ir} has {len(paths['ir'])}")
     if args.qpn_checkpoint is not None and not args.afat:
         raise InputError("--qpn-checkpoint is only used with --afat")
-    if args.afat:
-        tracker = build_afat_tracker(args.arch, mode=mode, checkpoint=args.checkpoint, fusion=args.fusion,
-                                     qpn_checkpoint=args.qpn_checkpoint, device=args.device,
-                                     precision=args.precision)
-    else:
-        tracker = build_rgbt_tracker(args.arch, mode=mode, checkpoint=args.checkpoint, fusion=args.fusion,
-                                     device=args.device, precision=args.precision)
+    if args.rfn_checkpoint is not None and not (mode == "fused" and spec.fusion == "rfn"):
+        raise InputError("--rfn-checkpoint is only used in fused mode with --fusion rfn")
+    tracker = build_tracker(spec)
     count = len(next(iter(paths.values())))
 
     def frames(i: int) -> dict:
@@ -106,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         for i in tqdm(range(1, count), desc=f"track {mode}", unit="frame", disable=None):
             out.write(_line(tracker.track(frames(i)).box))
     fps = (count - 1) / max(time.perf_counter() - start, 1e-9)
-    print(f"tracked {count} frames ({args.arch}, {mode}, {fps:.1f} frames/s) -> {args.out}")
+    print(f"tracked {count} frames ({spec.arch}, {mode}, {fps:.1f} frames/s) -> {args.out}")
     return 0
 
 

@@ -38,10 +38,9 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fusion.runtime import InputError
+    from rgbt_runtime import InputError
     from rgbt_track.training.base import CHECKPOINT_NAME, BaseTrainConfig, load_training_sequences, train_base
     from trackers.config import get_arch
-    from trackers.errors import InputError as TrackerInputError
     from trackers.training.augment import CropAugment
     from trackers.training.pairs import PairConfig
 
@@ -53,10 +52,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--lr must be > 0, got {args.lr}")
     if args.workers < 0:
         raise InputError(f"--workers must be >= 0, got {args.workers}")
-    try:
-        get_arch(args.arch)
-    except TrackerInputError as exc:
-        raise InputError(str(exc)) from None
+    get_arch(args.arch)
     if args.resume and not (__import__("pathlib").Path(args.out) / CHECKPOINT_NAME).is_file():
         raise InputError(f"--resume: no {CHECKPOINT_NAME} in {args.out}")
     if args.search_size < 167 or (args.search_size - 127) % 8:
@@ -68,10 +64,7 @@ def run(args: argparse.Namespace) -> int:
     config = BaseTrainConfig(arch=args.arch, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                              optimizer=args.optimizer, seed=args.seed, num_workers=args.workers,
                              checkpoint_every=args.checkpoint_every, pairs=pairs)
-    try:
-        final = train_base(sequences, config, args.out, resume=args.resume, init_weights=args.checkpoint,
-                           device=args.device)
-    except TrackerInputError as exc:
-        raise InputError(str(exc)) from None
+    final = train_base(sequences, config, args.out, resume=args.resume, init_weights=args.checkpoint,
+                       device=args.device)
     print(f"wrote {final}")
     return 0

@@ -33,7 +33,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fusion.runtime import InputError, save_torch_atomic
+    from rgbt_runtime import InputError, save_torch_atomic
     from rgbt_track.datasets.vot import load_vot_sequences
     from rgbt_track.factory import build_rgbt_tracker
     from rgbt_track.training.qpn import QPNTrainConfig, record_runs, train_qpn

@@ -75,7 +75,7 @@ def register(subparsers) -> None:
 
 
 def _ssim_range(text: str):
-    from fusion.runtime import InputError
+    from rgbt_runtime import InputError
 
     if text == "per_sample":
         return text
@@ -120,7 +120,7 @@ def _load_data(args: argparse.Namespace) -> tuple[list, list]:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fusion.runtime import InputError, init_distributed
+    from rgbt_runtime import InputError, init_distributed
     from rgbt_track.losses import RFNLossConfig
     from rgbt_track.feature_fusion.rfn import ReducedRFNConfig
     from rgbt_track.training.rfn import (RFNTrainConfig, make_validator, pairs_needed, rfn_pair_dataset,

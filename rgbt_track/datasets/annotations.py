@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fusion.image_files import natural_key
-from fusion.runtime.errors import InputError
+from rgbt_runtime.image_files import natural_key
+from rgbt_runtime.errors import InputError
 
 _SEPARATORS = re.compile(r"[,\s;]+")
 

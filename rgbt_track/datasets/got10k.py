@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.sequence import RGBTSequence
 from rgbt_track.frames import list_frames
 

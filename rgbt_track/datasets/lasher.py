@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.annotations import (check_annotation_length, check_same_length, read_boxes,
                                              sequence_folders)
 from rgbt_track.datasets.sequence import RGBTSequence

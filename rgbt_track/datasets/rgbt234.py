@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.annotations import (check_annotation_length, check_positive, check_same_length,
                                              read_boxes, sequence_folders)
 from rgbt_track.datasets.sequence import RGBTSequence

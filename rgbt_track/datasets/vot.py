@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.annotations import polygon_to_xywh
 from rgbt_track.datasets.sequence import RGBTSequence
 

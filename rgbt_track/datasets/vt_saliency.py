@@ -15,8 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fusion.image_files import natural_key
-from fusion.runtime.errors import InputError
+from rgbt_runtime.image_files import natural_key
+from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.annotations import find_subfolder
 from rgbt_track.datasets.sequence import RGBTSequence
 from rgbt_track.frames import list_frames

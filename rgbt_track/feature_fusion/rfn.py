@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from fusion.blocks import FusionConvs
-from fusion.runtime import InputError, load_state_file
+from rgbt_runtime import InputError, load_state_file
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 from rgbt_track.generator.render import render_frame
 from rgbt_track.generator.scene import build_scene
 from rgbt_track.generator.textures import load_texture_pairs

@@ -13,8 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fusion.image_files import is_image, modality_key
-from fusion.runtime.errors import InputError
+from rgbt_runtime.image_files import is_image, modality_key
+from rgbt_runtime.errors import InputError
 
 
 @dataclass(frozen=True)

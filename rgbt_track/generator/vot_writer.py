@@ -24,7 +24,7 @@ from typing import Iterable
 
 import cv2
 
-from fusion.runtime.atomic import atomic_path
+from rgbt_runtime.atomic import atomic_path
 from rgbt_track.generator.render import TAGS, RenderedFrame
 
 ANCHOR_SPACING = 50   # frames between anchors (VOT2020 places one roughly every 50 frames)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fusion.runtime.atomic import atomic_path
+from rgbt_runtime.atomic import atomic_path
 from rgbt_track.scoring.boxes import TrackerScore
 
 

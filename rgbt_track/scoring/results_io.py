@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fusion.image_files import natural_key
-from fusion.runtime.errors import InputError
+from rgbt_runtime.image_files import natural_key
+from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.annotations import corners_to_xywh, read_boxes, read_rows
 
 GROUND_TRUTH_FILES = {"gtot": ("groundTruth_v.txt", "groundTruth_i.txt"),

@@ -35,7 +35,7 @@ import torch
 from torch.utils.data import DataLoader, DistributedSampler, Subset
 from tqdm import tqdm
 
-from fusion.runtime import InputError, init_distributed, save_torch_atomic, seed_everything
+from rgbt_runtime import InputError, init_distributed, save_torch_atomic, seed_everything
 from rgbt_track.training.checkpointing import load_training_state, save_training_state, unwrap
 from trackers.anchors import generate_anchors
 from trackers.checkpoint import load_tracker_weights

@@ -1,7 +1,7 @@
 """Save and resume a training run: model, optimiser, step, RNG states, in one atomic file.
 
 Generic: any ``nn.Module`` + ``torch.optim.Optimizer`` pair (base tracker, tracking RFN). The file
-is written with :func:`fusion.runtime.save_torch_atomic`, so an interrupted save never leaves a
+is written with :func:`rgbt_runtime.save_torch_atomic`, so an interrupted save never leaves a
 half-written checkpoint, and read back with ``weights_only=True`` (RNG states are stored as
 tensors and plain Python numbers for that reason).
 """
@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from fusion.runtime import InputError, load_state_file, save_torch_atomic
+from rgbt_runtime import InputError, load_state_file, save_torch_atomic
 
 
 @dataclass

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from fusion.runtime import InputError, seed_everything
+from rgbt_runtime import InputError, seed_everything
 from rgbt_track.datasets.sequence import RGBTSequence
 from rgbt_track.evaluation.iou import Tracker, frame_ious, run_sequence
 from trackers.qpn import LOST, SUCCESS, QPNConfig, QualityPredictionNetwork, shift_peak_to_corner

@@ -31,7 +31,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
 from tqdm import tqdm
 
-from fusion.runtime import DistContext, InputError, atomic_path, init_distributed, load_state_file, save_torch_atomic
+from rgbt_runtime import DistContext, InputError, atomic_path, init_distributed, load_state_file, save_torch_atomic
 from rgbt_track.evaluation import mean_iou, run_sequence
 from rgbt_track.feature_fusion.rfn import ReducedRFNConfig, ReducedRFNFusion, rfn_file_dict
 from rgbt_track.losses import RFNLoss, RFNLossConfig, RFNLossTerms
@@ -157,7 +157,7 @@ def train_rfn(model: nn.Module, pairs: Dataset, out_dir: str | Path, config: RFN
             error (nothing is overwritten by accident).
         validate: called on the main process with the RFN (eval mode) every ``validate_every``
             steps and at the end; returns named mean IoUs that go to ``validation.json``.
-        dist: process context; default :func:`fusion.runtime.init_distributed`.
+        dist: process context; default :func:`rgbt_runtime.init_distributed`.
     """
     dist = dist or init_distributed()
     out_dir = Path(out_dir)

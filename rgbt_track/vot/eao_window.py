@@ -23,8 +23,8 @@ from pathlib import Path
 
 import yaml
 
-from fusion.runtime.atomic import atomic_path
-from fusion.runtime.errors import InputError
+from rgbt_runtime.atomic import atomic_path
+from rgbt_runtime.errors import InputError
 from rgbt_track.vot.workspace import WorkspaceInfo, read_workspace
 
 FITTED_SUFFIX = "_fitted"

@@ -1,6 +1,6 @@
 """Table 7/8-style summaries of toolkit analyses: Markdown, CSV, A-R plot, EAO curves, HTML page.
 
-Every file is written through :func:`fusion.runtime.atomic_path`; matplotlib runs on the Agg
+Every file is written through :func:`rgbt_runtime.atomic_path`; matplotlib runs on the Agg
 backend (no display needed). With ``paper=True`` the published rows of
 :mod:`rgbt_track.vot.paper_numbers` are added (``source = paper``) and drawn as hollow markers.
 """
@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from fusion.runtime.atomic import atomic_path
+from rgbt_runtime.atomic import atomic_path
 from rgbt_track.vot.paper_numbers import PROTOCOL_TITLES, PUBLISHED
 from rgbt_track.vot.results import Score
 

@@ -26,7 +26,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 AR_TYPES = {"vot.analysis.multistart.AverageAccuracyRobustness": "anchor",
             "vot.analysis.supervised.AverageAccuracyRobustness": "reset"}

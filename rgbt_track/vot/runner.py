@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 ANALYSIS_PREFIX = "rgbt-track"
 

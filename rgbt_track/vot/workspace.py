@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "vot_workspace"
 TEMPLATE_FILES = ("config.yaml", "trackers.ini", "stacks/vot2019_rgbtir_reset.yaml", "vot2019/config.yaml")
@@ -261,7 +261,7 @@ def tracker_sections(info: WorkspaceInfo) -> dict[str, tuple[Path, configparser.
 
 
 def server_config(registry: Path, name: str, section: configparser.SectionProxy):
-    """The :class:`~rgbt_track.vot.trax_server.ServerConfig` a ``trackers.ini`` section launches.
+    """The :class:`~rgbt_track.tracker_spec.TrackerSpec` a ``trackers.ini`` section launches.
 
     ``env_*`` keys become variables as the toolkit passes them (name upper-cased, ``$VARS``
     expanded). Checkpoint paths must be absolute because the tracker runs in a temporary folder.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent
 

@@ -6,7 +6,7 @@ from torch import nn
 from trackers.backbones.mobilenet_v2 import MobileNetV2
 from trackers.backbones.resnet import ResNetAtrous
 from trackers.backbones.tiny import TinyBackbone
-from trackers.errors import InputError
+from rgbt_runtime.errors import InputError
 
 BACKBONES = {
     "r50": ResNetAtrous,

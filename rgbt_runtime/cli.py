@@ -13,7 +13,7 @@ import sys
 from types import ModuleType
 from typing import Sequence
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 USER_ERRORS: tuple[type[BaseException], ...] = (InputError, FileNotFoundError, NotADirectoryError,
                                                 PermissionError, IsADirectoryError)

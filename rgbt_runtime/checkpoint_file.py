@@ -7,10 +7,26 @@ from pathlib import Path
 
 import torch
 
-from fusion.runtime.errors import InputError
+from rgbt_runtime.errors import InputError
 
 NOT_WEIGHTS_ONLY = ("not a weights-only PyTorch file (corrupt, truncated, or holding pickled objects besides "
                     "tensors; this package never loads checkpoints with weights_only=False)")
+
+
+def read_weights_file(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> object:
+    """``torch.load(path, weights_only=True)``; :class:`InputError` naming a missing or unreadable file."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"checkpoint {path} is a folder, expected a file")
+    if not path.is_file():
+        raise InputError(f"checkpoint not found: {path}")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError:  # torch's own text for it advises weights_only=False: not here
+        raise InputError(f"cannot read checkpoint {path}: " + NOT_WEIGHTS_ONLY) from None
+    except Exception as exc:  # torch raises many types for corrupt files
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        raise InputError(f"cannot read checkpoint {path}: {type(exc).__name__}: {detail}") from None
 
 
 def load_state_file(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:
@@ -20,14 +36,7 @@ def load_state_file(path: str | os.PathLike, map_location: str | torch.device = 
     or holds a floating tensor with NaN or Inf anywhere (nested dicts are searched too).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"checkpoint not found: {path}")
-    try:
-        obj = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError:  # torch's own text for it advises weights_only=False: not here
-        raise InputError(f"cannot read checkpoint {path}: " + NOT_WEIGHTS_ONLY) from None
-    except Exception as exc:  # torch raises many types for corrupt files
-        raise InputError(f"cannot read checkpoint {path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    obj = read_weights_file(path, map_location)
     if not isinstance(obj, dict):
         raise InputError(f"checkpoint {path} holds a {type(obj).__name__}, expected a dict of tensors")
     bad = _first_non_finite(obj)
