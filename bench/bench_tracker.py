@@ -6,8 +6,12 @@ runs its shipped weights; ``r50`` and ``mobilev2`` run random weights of the sam
 model-zoo file here), and their state is put back to the initial box after every frame so that
 random predictions cannot shrink or grow the crops (every frame does the work of a frame at the
 initial scale). ``fused`` uses the parameter-free l1-norm feature fusion, ``fused-rfn`` (``tiny``
-only) the shipped RFN. The load average is printed with the table because the machine may be
-shared.
+only) the shipped RFN. Roofline columns: GFLOP per frame (``torch.utils.flop_counter`` over one
+``track`` call: convolutions and matrix products), GFLOP/s and its percentage of the fp32 peak
+measured before the rows (``bench_peak.py``; printed again after them with the load average,
+because the machine may be shared); int8 rows count the same FLOPs as fp32 (the quantized kernels
+are not counted by the flop counter, so they show the fp32 work done per second). Per-part
+milliseconds: see :func:`measure`.
 
 Paths: ``package`` is what ``rgbt-track track`` runs (BatchNorm folded into the convolutions,
 channels-last on CPU). ``pysot`` (``--paths package pysot``) runs the same loop on the model as
@@ -34,6 +38,8 @@ from trackers.config import get_arch
 from trackers.model import build_model
 from trackers.config import PRECISIONS
 from trackers.tracker import SiameseTracker
+
+from bench_peak import count_flops, measure_peak
 
 DEFAULT_FRAMES = {"tiny": 100, "mobilev2": 20, "r50": 6}
 
@@ -70,13 +76,43 @@ def build(arch: str, mode: str, device: str, path: str, precision: str) -> Siame
     return tracker
 
 
-def measure(arch: str, mode: str, device: str, path: str, precision: str, frames: int, warmup: int) -> float:
-    """Mean seconds per ``track`` call over ``frames`` frames after ``warmup`` frames."""
+PARTS = ("crop", "to-tensor", "backbone+neck", "fusion", "head", "post")
+
+
+def _timed(fn, name: str, totals: dict[str, float]):
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        out = fn(*args, **kwargs)
+        totals[name] = totals.get(name, 0.0) + time.perf_counter() - start
+        return out
+    return wrapper
+
+
+def measure(arch: str, mode: str, device: str, path: str, precision: str, frames: int,
+            warmup: int) -> tuple[float, dict[str, float], float]:
+    """(mean seconds per ``track`` call over ``frames`` frames after ``warmup``, mean seconds per part, GFLOP per frame).
+
+    Parts (:data:`PARTS`): the search crops, the crops to a tensor batch, backbone + neck, feature
+    fusion, the RPN head, and the rest of ``track`` (softmax, copies to numpy, box decoding). CPU
+    parts are timed by wrapping the tracker's own methods, so ``track`` runs unchanged.
+    """
     tracker = build(arch, mode, device, path, precision)
     shipped = arch == "tiny" and path == "package"
     sequence = synthetic_frames(warmup + frames + 1)
     tracker.init(sequence[0], (200, 200, 60, 40))
     initial = tracker.center.copy(), tracker.size.copy()
+    counted = tracker if precision != "int8" else build(arch, mode, device, path, "fp32")  # quantized ops are not counted
+    if counted is not tracker:
+        counted.init(sequence[0], (200, 200, 60, 40))
+    gflop = count_flops(lambda: counted.track(sequence[1])) / 1e9
+    tracker.center, tracker.size = initial[0].copy(), initial[1].copy()
+    parts: dict[str, float] = {}
+    tracker._search_crops = _timed(tracker._search_crops, "crop", parts)
+    tracker._features = _timed(tracker._features, "features", parts)
+    tracker.model.features = _timed(tracker.model.features, "backbone+neck", parts)
+    tracker.model.head = _timed(tracker.model.head, "head", parts)
+    if tracker.fusion is not None:
+        tracker.fusion = _timed(tracker.fusion, "fusion", parts)
 
     def step(frame) -> None:
         tracker.track(frame)
@@ -87,12 +123,17 @@ def measure(arch: str, mode: str, device: str, path: str, precision: str, frames
         step(frame)
     if device == "cuda":
         torch.cuda.synchronize()
+    parts.clear()
     start = time.perf_counter()
     for frame in sequence[warmup + 1:]:
         step(frame)
     if device == "cuda":
         torch.cuda.synchronize()
-    return (time.perf_counter() - start) / frames
+    seconds = (time.perf_counter() - start) / frames
+    parts = {k: v / frames for k, v in parts.items()}
+    parts["to-tensor"] = parts.pop("features") - parts["backbone+neck"] - parts.get("fusion", 0.0)
+    parts["post"] = seconds - parts["crop"] - parts["to-tensor"] - parts["backbone+neck"] - parts.get("fusion", 0.0) - parts["head"]
+    return seconds, parts, gflop
 
 
 def runnable(device: str, arch: str, mode: str, path: str, precision: str) -> bool:
@@ -122,7 +163,11 @@ def main() -> None:
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, {torch.get_num_threads()} threads, "
           f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"{'device':<7}{'arch':<10}{'mode':<10}{'path':<8}{'dtype':<6}{'frames':>7}{'ms/frame':>10}{'frames/s':>10}")
+    peak = measure_peak(torch.get_num_threads())
+    print(peak.line())
+    print("\n| device | arch | mode | path | dtype | frames | ms / frame | frames / s | GFLOP / frame | GFLOP/s | "
+          "% of peak | " + " | ".join(f"{p} ms" for p in PARTS) + " |")
+    print("|---|---|---|---|---|---:|---:|---:|---:|---:|---:|" + "---:|" * len(PARTS))
     rows = [(device, arch, mode, path, precision) for device in devices for arch in args.archs for mode in args.modes
             for path in args.paths for precision in (args.precisions if path == "package" else ["fp32"])]
     for device, arch, mode, path, precision in rows:
@@ -130,9 +175,11 @@ def main() -> None:
             continue
         count = args.frames or DEFAULT_FRAMES[arch]
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # random weights
-            seconds = measure(arch, mode, device, path, precision, count, args.warmup)
-        print(f"{device:<7}{arch:<10}{mode:<10}{path:<8}{precision:<6}{count:>7}{seconds * 1000:>10.1f}"
-              f"{1 / seconds:>10.2f}", flush=True)
+            seconds, parts, gflop = measure(arch, mode, device, path, precision, count, args.warmup)
+        print(f"| {device} | {arch} | {mode} | {path} | {precision} | {count} | {seconds * 1000:.1f} | {1 / seconds:.2f} | "
+              f"{gflop:.2f} | {gflop / seconds:.0f} | {100 * gflop / seconds / peak.best:.0f} | "
+              + " | ".join(f"{1000 * parts[p]:.2f}" if p in parts else "-" for p in PARTS) + " |", flush=True)
+    print(f"after the rows: {measure_peak(torch.get_num_threads()).line()}")
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
