@@ -73,6 +73,8 @@ def build(arch: str, mode: str, device: str, path: str, precision: str) -> Siame
     if path == "pysot":
         tracker.model = model.to(device)
         tracker.channels_last = False
+        model.head_kernels = lambda z_feats: z_feats  # pysot runs the heads' template side at every frame
+        model.head_correlate = model.head
     return tracker
 
 
@@ -110,7 +112,7 @@ def measure(arch: str, mode: str, device: str, path: str, precision: str, frames
     tracker._search_crops = _timed(tracker._search_crops, "crop", parts)
     tracker._features = _timed(tracker._features, "features", parts)
     tracker.model.features = _timed(tracker.model.features, "backbone+neck", parts)
-    tracker.model.head = _timed(tracker.model.head, "head", parts)
+    tracker.model.head_correlate = _timed(tracker.model.head_correlate, "head", parts)
     if tracker.fusion is not None:
         tracker.fusion = _timed(tracker.fusion, "fusion", parts)
 
