@@ -33,13 +33,16 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     import csv
 
-    from rgbt_runtime.atomic import atomic_path
+    from rgbt_runtime.atomic import atomic_path, check_destination
     from rgbt_runtime.errors import InputError
     from rgbt_track.scoring import score_results
     from rgbt_track.scoring.plots import save_plots
 
     if args.plot is not None and args.plot.suffix.lower() != ".png":
         raise InputError(f"--plot must be a .png file: {args.plot}")
+    for option, path in (("--csv", args.csv), ("--plot", args.plot)):
+        if path is not None:  # before any work: a bad output path fails before results are printed
+            check_destination(path, option)
     scores = score_results(args.dataset, args.gt, args.results, round_results=args.round_results, progress=True)
     width = max(len("tracker"), *(len(s.tracker) for s in scores))
     print(f"{'tracker':<{width}}  {'MPR':>6}  {'MSR':>6}")

@@ -24,7 +24,7 @@ from typing import Iterable
 
 import cv2
 
-from rgbt_runtime.atomic import atomic_path
+from rgbt_runtime.atomic import atomic_path, folder_mode
 from rgbt_track.generator.render import TAGS, RenderedFrame
 
 ANCHOR_SPACING = 50   # frames between anchors (VOT2020 places one roughly every 50 frames)
@@ -67,7 +67,7 @@ def write_sequence(root: Path, name: str, frames: Iterable[RenderedFrame], fps: 
         properties = {"channel.default": "color", "channels.color": "color/%08d.jpg",
                       "channels.ir": "ir/%08d.jpg", "format": "default", "fps": str(fps), "name": name}
         _write_lines(tmp / "sequence", (f"{k}={v}" for k, v in sorted(properties.items())), newline="\r\n")
-        os.chmod(tmp, 0o755)
+        os.chmod(tmp, folder_mode())
         dest = root / name
         if dest.exists():
             shutil.rmtree(dest)
