@@ -88,6 +88,16 @@ def _check_ancestors(path: Path, what: str) -> None:
             return
 
 
+def check_folder_destination(folder: str | os.PathLike, what: str = "output folder") -> Path:
+    """:class:`InputError` unless ``folder`` is an existing folder or can be created as one
+    (its nearest existing ancestor is a folder). Nothing is created."""
+    folder = Path(folder)
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise InputError(f"{what} {folder} exists and is not a folder")
+    _check_ancestors(folder, what)
+    return folder
+
+
 def ensure_folder(folder: str | os.PathLike, what: str = "output folder") -> Path:
     """``mkdir -p`` ``folder`` (umask modes); :class:`InputError` naming it when that is impossible."""
     folder = Path(folder)

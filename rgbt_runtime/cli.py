@@ -30,10 +30,11 @@ def discover_commands(package: ModuleType) -> list[ModuleType]:
 
 
 def _close_progress_bars() -> None:
-    """Close the progress bars an error left open, so that the error message gets a line of its own."""
+    """Close and erase the progress bars an error left open: the error message is the only line left."""
     from tqdm import tqdm
 
     for bar in list(getattr(tqdm, "_instances", ())):
+        bar.leave = False
         bar.close()
 
 

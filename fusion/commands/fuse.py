@@ -8,7 +8,6 @@ complete and the error line says how many there are.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from rgbt_runtime.allocator import LOW_MEMORY_HELP, keep_freed_memory
@@ -49,7 +48,8 @@ def register(subparsers) -> None:
 
 
 def _check_args(args: argparse.Namespace) -> bool:
-    """True for folder mode; InputError for inconsistent arguments."""
+    """True for folder mode; InputError for inconsistent arguments or an output path that cannot be written."""
+    from rgbt_runtime.atomic import check_destination, check_folder_destination
     from rgbt_runtime.errors import InputError
 
     single = [args.ir, args.vis, args.out]
@@ -59,8 +59,12 @@ def _check_args(args: argparse.Namespace) -> bool:
     if all(v is not None for v in folder):
         if args.preview is not None:
             raise InputError("--preview works with one pair (--ir/--vis/--out)")
+        check_folder_destination(args.out_dir, "--out-dir")
         return True
     if all(v is not None for v in single):
+        for option, path in (("--out", args.out), ("--preview", args.preview)):
+            if path is not None:  # before the model is loaded: a bad output path costs no work
+                check_destination(path, option)
         return False
     raise InputError("give --ir, --vis and --out (one pair) or --ir-dir, --vis-dir and --out-dir (folders)")
 
@@ -85,14 +89,9 @@ def _load_pair(ir_path: Path, vis_path: Path, resize: bool):
 
 
 def _check_output_folder(folder: Path) -> None:
-    from rgbt_runtime.errors import InputError
+    from rgbt_runtime.atomic import ensure_folder
 
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create output folder {folder}: {exc.strerror}") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"output folder {folder} is not writable")
+    ensure_folder(folder)
 
 
 def run(args: argparse.Namespace) -> int:

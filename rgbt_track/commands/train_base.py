@@ -39,6 +39,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rgbt_runtime import InputError
+    from rgbt_runtime.atomic import check_folder_destination
     from rgbt_track.training.base import CHECKPOINT_NAME, BaseTrainConfig, load_training_sequences, train_base
     from trackers.config import get_arch
     from trackers.training.augment import CropAugment
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--lr must be > 0, got {args.lr}")
     if args.workers < 0:
         raise InputError(f"--workers must be >= 0, got {args.workers}")
+    check_folder_destination(args.out, "--out")
     get_arch(args.arch)
     if args.resume and not (__import__("pathlib").Path(args.out) / CHECKPOINT_NAME).is_file():
         raise InputError(f"--resume: no {CHECKPOINT_NAME} in {args.out}")
