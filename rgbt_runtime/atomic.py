@@ -10,6 +10,10 @@ is removed and the destination is left as it was.
 * **Destinations.** Only a missing path or an existing regular file is replaced. A symbolic link,
   FIFO, device, socket or folder at the destination is refused with :class:`InputError`
   (:func:`check_destination`), as is a destination below a regular file (``out.txt/x.csv``).
+* **Killed writers.** Temporary names carry the writer's process id (``.out.txt.1234.x8ab.txt``).
+  A process killed with SIGKILL cannot clean up, so before writing ``dest`` the writer removes
+  the temporaries of ``dest`` left by processes that no longer run (:func:`remove_stale`): a rerun
+  leaves only complete files behind.
 * **Messages.** An ``OSError`` about the temporary file is re-raised as :class:`InputError` naming
   the user's path (``cannot write out.txt: No space left on device``), never the temporary name.
 """
@@ -113,11 +117,40 @@ def ensure_folder(folder: str | os.PathLike, what: str = "output folder") -> Pat
     return folder
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def remove_stale(dest: str | os.PathLike, partial: str = "") -> None:
+    """Remove ``.<dest name>.<partial><pid>.*`` temporaries beside ``dest`` whose process is gone."""
+    dest = Path(dest)
+    prefix = f".{dest.name}.{partial}"
+    try:
+        entries = [e for e in os.scandir(dest.parent) if e.name.startswith(prefix)]
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(prefix):].split(".", 1)[0].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
 def _user_error(error: OSError, dest: Path, temporaries: tuple[Path, ...]) -> InputError | None:
-    """The InputError naming ``dest`` for an OSError about one of ``temporaries`` (None otherwise)."""
+    """The InputError naming ``dest`` for an OSError about one of ``temporaries`` or about no file
+    (a failed ``write``: disk full, file too large); None for an error about another file."""
     names = {str(t) for t in temporaries}
-    if str(error.filename) in names or str(getattr(error, "filename2", None)) in names or \
-            any(name in str(error) for name in names):
+    if error.filename is None or str(error.filename) in names or \
+            str(getattr(error, "filename2", None)) in names or any(name in str(error) for name in names):
         return InputError(f"cannot write {dest}: {error.strerror or type(error).__name__}")
     return None
 
@@ -132,8 +165,9 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[
     """
     dest = check_destination(dest)
     ensure_folder(dest.parent)
+    remove_stale(dest)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=suffix if suffix is not None else dest.suffix,
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.", suffix=suffix if suffix is not None else dest.suffix,
                                    dir=dest.parent)
     except OSError as error:
         raise InputError(f"cannot write {dest}: {error.strerror}") from None
@@ -167,7 +201,8 @@ def atomic_folder(dest: str | os.PathLike, replace: bool = False) -> Iterator[Pa
     if os.path.lexists(dest) and (dest.is_symlink() or not dest.is_dir()):
         raise InputError(f"output folder {dest} exists and is not a folder")
     parent = ensure_folder(dest.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=parent))
+    remove_stale(dest, "partial-")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-{os.getpid()}.", dir=parent))
     try:
         os.chmod(tmp, folder_mode())
         yield tmp
@@ -190,4 +225,9 @@ def save_torch_atomic(obj: object, dest: str | os.PathLike) -> None:
     import torch  # here, so that the torch-free users of atomic_path do not load it
 
     with atomic_path(dest) as tmp:
-        torch.save(obj, tmp)
+        try:
+            torch.save(obj, tmp)
+        except RuntimeError as error:  # torch's own write errors name the archive's inner record
+            if not any(word in str(error) for word in ("PytorchStreamWriter", "inline_container", "write")):
+                raise
+            raise InputError(f"cannot write {dest}: the write failed (disk full or a file size limit?)") from None

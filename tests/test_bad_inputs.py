@@ -187,3 +187,63 @@ def test_the_table_covers_every_command():
         finally:
             argparse.ArgumentParser.parse_args = original
         assert commands and {(prog, c) for c in commands} <= covered, sorted(commands)
+
+
+def test_force_replaces_the_output_folder_whole(tmp_path, capsys):
+    out = tmp_path / "seqs"
+    common = ["make-sequences", str(out), "--length", "2", "--size", "64x64"]
+    assert track_main([*common, "--count", "2"]) == 0
+    assert track_main([*common, "--count", "1"]) == 2 and "--force" in capsys.readouterr().err
+    assert track_main([*common, "--count", "1", "--force"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["list.txt", "synth-000"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seqs"]
+
+
+def test_outputs_get_the_umask_modes(tmp_path, capsys):
+    from rgbt_runtime.atomic import atomic_folder, atomic_path
+
+    old = os.umask(0o027)
+    try:
+        with atomic_path(tmp_path / "sub" / "a.txt") as tmp:
+            tmp.write_text("x")
+        with atomic_folder(tmp_path / "folder") as tmp:
+            (tmp / "b.txt").write_text("y")
+        assert track_main(["make-sequences", str(tmp_path / "seqs"), "--count", "1", "--length", "2",
+                           "--size", "64x64"]) == 0
+    finally:
+        os.umask(old)
+    mode = {p.relative_to(tmp_path).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in tmp_path.rglob("*")}
+    assert mode["sub/a.txt"] == 0o640 and mode["folder"] == 0o750
+    assert mode["seqs"] == mode["seqs/synth-000"] == 0o750 and mode["seqs/list.txt"] == 0o640
+
+
+WRITE_LIMITED = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (4000, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+"""
+
+
+def _write_limited(code: str, *args: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", WRITE_LIMITED + code, *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+
+
+def test_a_failed_write_names_the_users_path(tmp_path):
+    """A file-size limit (as a full disk) fails the write: one line naming the output, nothing left."""
+    done = _write_limited("from rgbt_track.cli import main\nsys.exit(main(sys.argv[1:]))",
+                          "make-sequences", str(tmp_path / "seqs"), "--count", "1", "--length", "2")
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("rgbt-track: error: cannot write") and str(tmp_path / "seqs" / "synth-000") in lines[0]
+    assert list(tmp_path.iterdir()) == []
+    for writer in ("with atomic_path(dest) as tmp, open(tmp, 'w') as handle:\n    handle.write('x' * 100000)",
+                   "save_torch_atomic({'w': torch.zeros(10000)}, dest)"):
+        dest = tmp_path / "out.bin"
+        done = _write_limited("import torch\nfrom rgbt_runtime.atomic import atomic_path, save_torch_atomic\n"
+                              f"dest = {str(dest)!r}\n{writer}")
+        assert f"InputError: cannot write {dest}: " in done.stderr, done.stderr
+        assert list(tmp_path.iterdir()) == []

@@ -93,7 +93,7 @@ def evaluate_folders(pairs: list[Pair], methods: dict[str, Path], metrics: list[
     fused = {(name, pair.name): find_fused(folder, pair.name, listings[name])
              for name, folder in methods.items() for pair in pairs}
     rows = []
-    for pair in tqdm(pairs, desc="pairs", unit="pair", disable=not progress):
+    for pair in tqdm(pairs, desc="pairs", unit="pair", disable=None if progress else True):
         ir, vis = read_gray(pair.ir), read_gray(pair.vis)
         for name in methods:
             path = fused[(name, pair.name)]

@@ -85,11 +85,11 @@ def generate_sequences(out_dir: str | os.PathLike, count: int = 8, length: int =
     _check_out_dir(out_dir, force)
     names = []
     with atomic_folder(out_dir, replace=force) as tmp:
-        for index in tqdm(range(count), desc="sequences", unit="seq", disable=not progress):
+        for index in tqdm(range(count), desc="sequences", unit="seq", disable=None if progress else True):
             rng = np.random.default_rng([seed, index])
             scene = build_scene(rng, length, tuple(size), pairs)
             frames = (render_frame(scene, i) for i in range(length))
-            names.append(write_sequence(tmp, sequence_name(index), frames, fps=fps).name)
+            names.append(write_sequence(tmp, sequence_name(index), frames, fps=fps, shown_root=out_dir).name)
         write_list(tmp, names)
     return [out_dir / name for name in names]
 
