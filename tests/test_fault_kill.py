@@ -15,10 +15,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 import torch
 
 from rgbt_runtime import load_state_file
 from rgbt_runtime.image_read import read_image
+
+pytestmark = pytest.mark.slow  # real processes: about 90 s on the 2-core VM
 
 KILLS = 2
 ROOT = Path(__file__).resolve().parents[1]

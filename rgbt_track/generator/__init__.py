@@ -23,8 +23,9 @@ from rgbt_track.generator.vot_writer import write_list, write_sequence
 
 DEFAULT_SIZE = (320, 240)
 MIN_SIZE = (64, 64)
-# Peak Python-heap bytes per frame pixel while a sequence is generated (tracemalloc: 82 at 320x240,
-# 63 at 640x480, 61 at 1280x720), rounded up; sizes whose estimate passes MAX_BYTES are refused.
+# Peak traced bytes per frame pixel while a sequence is generated (bench/bench_generator_memory.py:
+# 81.5 at 320x240, 62.9 at 640x480, 61.2 at 1280x720), rounded up; sizes whose estimate passes
+# MAX_BYTES are refused before anything is allocated.
 BYTES_PER_PIXEL = 100
 MAX_BYTES = 4 * 2**30
 
