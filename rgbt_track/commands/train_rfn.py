@@ -151,9 +151,9 @@ def run(args: argparse.Namespace) -> int:
     check_folder_destination(args.out, "--out")
     spec = get_arch(args.arch)
     checkpoint = args.checkpoint or default_tracker_weights(args.arch)
-    train, held_out = _load_data(args)  # the data is checked before the model is loaded
     model = build_model(args.arch)
     load_tracker_weights(model, checkpoint)
+    train, held_out = _load_data(args)
     if not train:
         raise InputError("every sequence was held out for validation: lower --val-fraction or add data")
     dist = init_distributed(args.device)
