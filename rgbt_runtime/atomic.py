@@ -167,8 +167,8 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[
     ensure_folder(dest.parent)
     remove_stale(dest)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.", suffix=suffix if suffix is not None else dest.suffix,
-                                   dir=dest.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.",
+                                   suffix=suffix if suffix is not None else dest.suffix, dir=dest.parent)
     except OSError as error:
         raise InputError(f"cannot write {dest}: {error.strerror}") from None
     os.close(fd)
@@ -202,6 +202,7 @@ def atomic_folder(dest: str | os.PathLike, replace: bool = False) -> Iterator[Pa
         raise InputError(f"output folder {dest} exists and is not a folder")
     parent = ensure_folder(dest.parent)
     remove_stale(dest, "partial-")
+    remove_stale(dest, "old-")
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-{os.getpid()}.", dir=parent))
     try:
         os.chmod(tmp, folder_mode())
@@ -209,7 +210,7 @@ def atomic_folder(dest: str | os.PathLike, replace: bool = False) -> Iterator[Pa
         if dest.is_dir():
             if not replace and any(dest.iterdir()):
                 raise InputError(f"output folder {dest} is not empty")
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=parent))
+            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-{os.getpid()}.", dir=parent))
             os.replace(dest, old / dest.name)
             os.replace(tmp, dest)
             shutil.rmtree(old, ignore_errors=True)
