@@ -102,11 +102,13 @@ def check_folder_destination(folder: str | os.PathLike, what: str = "output fold
     return folder
 
 
-def ensure_folder(folder: str | os.PathLike, what: str = "output folder") -> Path:
-    """``mkdir -p`` ``folder`` (umask modes); :class:`InputError` naming it when that is impossible."""
+def ensure_output_folder(folder: str | os.PathLike, what: str = "output folder") -> Path:
+    """Create ``folder`` (and its parents, umask modes) when missing; :class:`InputError` naming it
+    (as ``what``) when it cannot hold outputs (a file in its place or above it, not creatable, not
+    writable)."""
     folder = Path(folder)
     if os.path.lexists(folder) and not folder.is_dir():
-        raise InputError(f"{what} {folder} exists and is not a folder")
+        raise InputError(f"cannot create {what} {folder}: it exists and is not a folder")
     _check_ancestors(folder, what)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -164,7 +166,7 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[
     the destinations refused and the error messages.
     """
     dest = check_destination(dest)
-    ensure_folder(dest.parent)
+    ensure_output_folder(dest.parent)
     remove_stale(dest)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.",
@@ -200,7 +202,7 @@ def atomic_folder(dest: str | os.PathLike, replace: bool = False) -> Iterator[Pa
     dest = Path(dest)
     if os.path.lexists(dest) and (dest.is_symlink() or not dest.is_dir()):
         raise InputError(f"output folder {dest} exists and is not a folder")
-    parent = ensure_folder(dest.parent)
+    parent = ensure_output_folder(dest.parent)
     remove_stale(dest, "partial-")
     remove_stale(dest, "old-")
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-{os.getpid()}.", dir=parent))

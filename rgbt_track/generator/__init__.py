@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from rgbt_runtime.atomic import atomic_folder, ensure_folder
+from rgbt_runtime.atomic import atomic_folder, ensure_output_folder
 from rgbt_runtime.errors import InputError
 from rgbt_track.generator.render import render_frame
 from rgbt_track.generator.scene import build_scene
@@ -40,7 +40,7 @@ def _check_out_dir(out_dir: Path, force: bool) -> None:
         raise InputError(f"output path exists and is not a folder: {out_dir}")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
         raise InputError(f"output folder {out_dir} is not empty (use --force to replace it whole)")
-    ensure_folder(out_dir.parent)
+    ensure_output_folder(out_dir.parent)
 
 
 def estimate_bytes(size: tuple[int, int]) -> int:
