@@ -11,7 +11,7 @@ the first row is the trivial "box stays at the init box" baseline. The held-out 
 
     rgbt-track make-sequences work/val --count 6 --length 200 --seed 2
     rgbt-track make-sequences work/val3 --count 6 --length 200 --seed 3
-    python bench/bench_afat.py work/val work/val3 [--modes rgb ir fused] [--device cpu]
+    python bench/bench_afat.py work/val work/val3 [--modes rgb ir fused] [--device cpu] [--threads 1]
     python bench/bench_afat.py work/val --modes        # the static baseline only
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ import argparse
 import time
 
 import numpy as np
+import torch
 
 from rgbt_track.datasets.vot import load_vot_sequences
 from rgbt_track.evaluation.iou import first_annotated, frame_ious, run_sequence, static_boxes
@@ -50,14 +51,19 @@ def main() -> None:
     parser.add_argument("--modes", nargs="*", default=list(MODES), choices=list(MODES),
                         help="input modes to run (default all; none: the static baseline only)")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's choice)")
+    parser.add_argument("--no-static", action="store_true", help="leave out the static-baseline row")
     args = parser.parse_args()
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
     sequences = [s for folder in args.folders for s in load_vot_sequences(folder)]
     print(f"{len(sequences)} sequences, {sum(len(s) for s in sequences)} frames, tiny (shipped weights), "
           f"{args.device}")
     print("\n| tracker | QPN | mean IoU | per sequence | frames IoU <= 0.1 | corrections | seconds |")
     print("|---|---|---:|---|---:|---:|---:|")
-    static = [scored_ious(static_boxes(s), s.groundtruth) for s in sequences]
-    print(row("box stays at the init box", "-", static, None, 0.0), flush=True)
+    if not args.no_static:
+        static = [scored_ious(static_boxes(s), s.groundtruth) for s in sequences]
+        print(row("box stays at the init box", "-", static, None, 0.0), flush=True)
     for mode in args.modes:
         name = "fused (RFN)" if mode == "fused" else mode
         for afat in (False, True):
