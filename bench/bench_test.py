@@ -13,6 +13,7 @@ are left out).
 
     python bench/bench_test.py                                   # tiny, mobilev2, r50; 1 and 2 processes
     python bench/bench_test.py --archs tiny --frames 60 --sequences 4 --device cuda
+    python bench/bench_test.py --splits 2 4 8 16 32     # how evenly the ranks share LasHeR's test set
 """
 from __future__ import annotations
 
@@ -63,6 +64,32 @@ def run(arch: str, root: Path, out: Path, processes: int, threads: int, device: 
     return wall, float(sum(t.sum() for t in times)), int(sum(len(t) for t in times))
 
 
+class _Lengths:
+    """A sequence as :func:`shard` sees it: a name and a frame count."""
+
+    def __init__(self, name: str, frames: int):
+        self.name, self.frames = name, frames
+
+    def __len__(self) -> int:
+        return self.frames
+
+
+def split_table(shared: Path, ranks: list[int]) -> None:
+    """Frames per rank of the 245 LasHeR test sequences (real lengths) under ``shard``."""
+    from rgbt_track.one_pass.sequences import shard
+
+    root = shared / "rgbt/LasHeR"
+    names = (root / "test_list.txt").read_text().split()
+    sequences = [_Lengths(n, sum(1 for line in (root / f"annos/{n}.txt").open() if line.strip())) for n in names]
+    total = sum(len(s) for s in sequences)
+    print(f"{len(sequences)} sequences, {total} frames, longest {max(len(s) for s in sequences)}")
+    print("| ranks | most frames on a rank | fewest | ideal | slowest rank / ideal |")
+    print("|---:|---:|---:|---:|---:|")
+    for world in ranks:
+        loads = [sum(len(s) for s in shard(sequences, rank, world)) for rank in range(world)]
+        print(f"| {world} | {max(loads)} | {min(loads)} | {total / world:.0f} | {max(loads) / (total / world):.3f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archs", nargs="+", default=["tiny", "mobilev2", "r50"])
@@ -72,7 +99,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared/data")
+    parser.add_argument("--splits", nargs="+", type=int, help="only print the LasHeR split for these rank counts")
     args = parser.parse_args()
+    if args.splits:
+        split_table(args.shared, args.splits)
+        return
     from rgbt_track.one_pass.synthetic import build_lasher_layout
 
     cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
