@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 import torch
 
@@ -101,3 +102,28 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, shared_data, capsys)
     folder = tmp_path / "out/Tiny_tracking_result"
     assert [p.name for p in folder.iterdir() if p.is_file()] == [f"{first}.txt"]
     assert len((folder / f"{first}.txt").read_text().splitlines()) == 3
+
+
+def test_rgbt234_layout_is_what_score_reads(tmp_path, shared_data, capsys):
+    source, folder = shared_data / "rgbt/RGBT234/dog11", tmp_path / "RGBT234/dog11"
+    for modality, gt in (("visible", "visible.txt"), ("infrared", "infrared.txt")):
+        (folder / modality).mkdir(parents=True)
+        lines = (source / gt).read_text().splitlines()[:3]
+        (folder / gt).write_text("\r\n".join(lines) + "\r\n")
+        for name, line in zip((source / f"{modality}_filenames_derived.txt").read_text().split(), lines):
+            x, y, w, h = (int(float(v)) for v in line.split(","))
+            image = np.full((480, 640, 3), 40, np.uint8)
+            image[y:y + h, x:x + w] = 230
+            cv2.imwrite(str(folder / modality / name), image)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert main(["test", "rgbt234", "--root", str(tmp_path / "RGBT234"), "--out", str(tmp_path / "out"),
+                     *COMMON]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    assert len((tmp_path / "out/Tiny/Tiny_dog11.txt").read_text().splitlines()) == 3
+    assert (tmp_path / "out/Tiny_scores.csv").read_text().startswith("tracker,MPR,MSR\nTiny,")
+    capsys.readouterr()
+    assert main(["score", "rgbt234", "--gt", str(tmp_path / "RGBT234"), "--results", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split()[0] == "Tiny"
