@@ -34,13 +34,29 @@ DEFAULT_FRAMES = {"tiny": 60, "mobilev2": 12, "r50": 4}
 
 
 def random_checkpoint(arch: str, path: Path) -> Path:
-    """pysot-shaped random weights (seed 0) as a checkpoint file ``rgbt-track`` reads."""
+    """pysot-shaped random weights (seed 0) as a checkpoint file ``rgbt-track`` reads.
+
+    The last layer of each box-regression head is zeroed: random regression outputs blow the box
+    up to NaN within a few frames, while zero offsets keep it on an anchor, so every frame does a
+    trained tracker's work (same crops, same layers)."""
+    import re
+
     import torch
 
     from trackers.model import build_model
 
     torch.manual_seed(0)
-    torch.save(build_model(arch).state_dict(), path)
+    state = build_model(arch).state_dict()
+    last: dict[str, int] = {}
+    for key in state:
+        match = re.search(r"^(.*\.loc\.head)\.(\d+)\.weight$", key)
+        if match:
+            last[match.group(1)] = max(last.get(match.group(1), -1), int(match.group(2)))
+    for prefix, index in last.items():
+        for name in ("weight", "bias"):
+            if f"{prefix}.{index}.{name}" in state:
+                state[f"{prefix}.{index}.{name}"].zero_()
+    torch.save(state, path)
     return path
 
 
