@@ -69,6 +69,7 @@ def env(tmp_path_factory) -> dict:
     (root / "full" / "keep.txt").write_text("keep\n")
     _gtot(root / "gtot_sizes", i_size=(40, 64))
     _gtot(root / "gtot_outside", box="500 500 520 520")
+    _gtot(root / "gtot_ok")
     vt = root / "vt821"
     _frames(vt / "RGB", count=1)
     _frames(vt / "T", count=1, size=(40, 40), gray=True)
@@ -122,6 +123,13 @@ CASES = [
     ("rgbt-track", ["train-rfn", "--gtot", "{root}/gtot_sizes", "--out", "{root}/file.txt"], "not a folder"),
     ("rgbt-track", ["train-base", "--sequences", "{root}/nope", "--out", "{root}/file.txt"], "not a folder"),
     ("rgbt-track", ["train-qpn", "--sequences", "{root}/nope", "--out", "{root}/fifo"], "is a FIFO"),
+    # test: a dataset's sequences tracked once
+    ("rgbt-track", ["test", "gtot", "--root", "{root}/gtot_outside", "--out", "{root}/res", "--name", "T"],
+     "lies entirely outside"),
+    ("rgbt-track", ["test", "gtot", "--root", "{root}/gtot_ok", "--out", "{root}/file.txt", "--name", "T"],
+     "not a folder"),
+    ("rgbt-track", ["test", "gtot", "--root", "{root}/gtot_ok", "--out", "{root}/res", "--name", "T",
+                    "--checkpoint", "{root}/evil.pth"], "not a weights-only"),
     # VOT workspaces and the demo
     ("rgbt-track", ["evaluate", "{root}/no_workspace"], "no_workspace"),
     ("rgbt-track", ["report", "{root}/no_workspace"], "no_workspace"),

@@ -1,6 +1,6 @@
 """SIGKILL at random points: every output on disk is complete or absent, and a rerun finishes the work.
 
-``rgbt-track track``, ``rfn-nest fuse --out-dir`` and ``rfn-nest train-autoencoder`` run as real
+``rgbt-track track``, ``rgbt-track test``, ``rfn-nest fuse --out-dir`` and ``rfn-nest train-autoencoder`` run as real
 processes and are killed with SIGKILL (no handler runs, nothing is cleaned up) a seeded random
 time after their first write began (so the first kill lands while an output is open); after each
 kill every visible output must read back whole. A final run must then
@@ -23,7 +23,7 @@ import torch
 from rgbt_runtime import load_state_file
 from rgbt_runtime.image_read import read_image
 
-pytestmark = pytest.mark.slow  # real processes: about 50 s on the shared 2-core VM
+pytestmark = pytest.mark.slow  # real processes: about 70 s on the shared 2-core VM
 
 KILLS = 2
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,3 +116,24 @@ def test_training_killed_leaves_a_loadable_checkpoint_and_resumes(tmp_path):
     assert all(torch.isfinite(v).all() for v in state.values() if isinstance(v, torch.Tensor))
     _no_temporaries(tmp_path / "ckpt")
 
+
+
+def test_dataset_test_killed_leaves_complete_result_files(tmp_path):
+    sequences, frames = 4, 12
+    root = tmp_path / "gtot"
+    for index in range(sequences):
+        seq = root / f"seq{index}"
+        _images(seq / "v", frames, 10 + index)
+        _images(seq / "i", frames, 20 + index, gray=True)
+        for modality in ("v", "i"):
+            (seq / f"groundTruth_{modality}.txt").write_text("20 20 36 36\n" * frames)
+    argv = ["-m", "rgbt_track.cli", "test", "gtot", "--root", str(root), "--out", "res", "--name", "T",
+            "--no-score", "--threads", "1"]
+    results = tmp_path / "res" / "T"
+    for delay in _delays(4):
+        _kill_during(argv, tmp_path, results, delay)
+        for result in results.glob("T_*.txt") if results.is_dir() else ():
+            assert np.loadtxt(result).reshape(-1, 4).shape == (frames, 4)  # GTOT layout: x y w h
+    _finish(argv, tmp_path)
+    assert len(list(results.glob("T_*.txt"))) == sequences
+    _no_temporaries(results)
