@@ -98,7 +98,7 @@ def test_bad_inputs_leave_nothing(tmp_path, ckpt, capsys):
         (["--ir", tiny, "--vis", tiny, "--out", out, "--checkpoint", ckpt], "at least 16x16"),
         (["--ir", ir, "--vis", vis, "--out", out, "--checkpoint", tmp_path / "corrupt.pth"], "cannot read checkpoint"),
         (["--ir", ir, "--vis", vis, "--out", out, "--checkpoint", tmp_path / "other.pth"], "not an rfn-nest checkpoint"),
-        (["--ir", ir, "--vis", vis, "--out", tmp_path / "afile" / "o.png", "--checkpoint", ckpt], "cannot create output folder"),
+        (["--ir", ir, "--vis", vis, "--out", tmp_path / "afile" / "o.png", "--checkpoint", ckpt], "afile is a file, not a folder"),
         (["--ir", ir, "--vis", vis, "--out", tmp_path / "o.xyz", "--checkpoint", ckpt], "extension"),
         (["--ir", ir, "--vis", vis, "--checkpoint", ckpt], "give --ir, --vis and --out"),
         (["--ir", ir, "--vis", vis, "--out", tmp_path / "o.png", "--rfn", ckpt], "--rfn needs --autoencoder"),

@@ -1,6 +1,6 @@
 """Typed configuration of the Siamese trackers: tracking hyperparameters, anchors, architectures.
 
-Defaults are pysot's (``pysot/core/config.py``) and the VOT settings of SPEC §2.1 / §2.1b.
+Defaults are pysot's (``pysot/core/config.py``) and the VOT settings listed in ``docs/tracker.md``.
 """
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ class ArchSpec:
     pysot_config: str | None = None
 
 
-# pysot's VOT settings for SiamRPN++ r50 (SPEC §2.1).
+# pysot's VOT settings for SiamRPN++ r50 (listed in ``docs/tracker.md``).
 R50_VOT_HYPERPARAMS = TrackerHyperparams(penalty_k=0.05, window_influence=0.42, lr=0.38)
 # Output widths of pysot's neck (AdjustAllLayer) in both of its l234 experiments.
 PYSOT_NECK_CHANNELS = (256, 256, 256)
@@ -100,9 +100,9 @@ ARCHITECTURES: dict[str, ArchSpec] = {spec.name: spec for spec in (
         neck_out_channels=PYSOT_NECK_CHANNELS,
         pysot_config="siamrpn_mobilev2_l234_dwxcorr",
     ),
-    # tiny: no published tuning exists. It takes the r50 VOT values, the settings the same lab
-    # used for its VOT-RGBT entry; the generated training sequences move smoothly, so the strong
-    # cosine window (0.42) suits them as well.
+    # tiny: no published tuning exists. It takes the r50 VOT values (``docs/tracker.md``), the
+    # settings the same lab used for its VOT-RGBT entry; the generated training sequences move
+    # smoothly, so the strong cosine window (0.42) suits them as well.
     ArchSpec(
         name="tiny",
         hyperparams=R50_VOT_HYPERPARAMS,

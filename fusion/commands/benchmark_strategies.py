@@ -1,7 +1,7 @@
 """``rfn-nest benchmark-strategies``: fuse the pairs with each strategy and score them (Table 3 layout).
 
 The encoder and decoder of the loaded model are shared by all strategies; only the per-scale
-fusion of the encoder features changes (SPEC §1.6), and ``rfn`` is the model's trained RFN. Each
+fusion of the encoder features changes (``docs/fusion_network.md``), and ``rfn`` is the model's trained RFN. Each
 fused image is min-max scaled to uint8 as the reference saves its outputs, then scored exactly as
 ``rfn-nest evaluate`` would score it from disk. Default metrics: the six of Table 3.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fusion.commands.evaluate import add_output_arguments, parse_metric_names, report
+from fusion.commands.evaluate import add_output_arguments, check_outputs, parse_metric_names, report
 from rgbt_runtime.allocator import LOW_MEMORY_HELP, keep_freed_memory
 
 DEFAULT_STRATEGIES = ("add", "max", "l1", "nuclear", "sca", "rfn")
@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from fusion.metrics.evaluate import read_gray, score_pair
     from fusion.metrics.registry import get_metrics
 
+    check_outputs(args)
     strategies = parse_strategies(args.strategies)
     metrics = get_metrics(parse_metric_names(args.metrics) or list(args.metrics_default))
     pairs = pair_images(args.ir_dir, args.vis_dir)

@@ -48,7 +48,8 @@ def register(subparsers) -> None:
 
 
 def _check_args(args: argparse.Namespace) -> bool:
-    """True for folder mode; InputError for inconsistent arguments."""
+    """True for folder mode; InputError for inconsistent arguments or an output path that cannot be written."""
+    from rgbt_runtime.atomic import check_destination, check_folder_destination
     from rgbt_runtime.errors import InputError
 
     single = [args.ir, args.vis, args.out]
@@ -58,8 +59,12 @@ def _check_args(args: argparse.Namespace) -> bool:
     if all(v is not None for v in folder):
         if args.preview is not None:
             raise InputError("--preview works with one pair (--ir/--vis/--out)")
+        check_folder_destination(args.out_dir, "--out-dir")
         return True
     if all(v is not None for v in single):
+        for option, path in (("--out", args.out), ("--preview", args.preview)):
+            if path is not None:  # before the model is loaded: a bad output path costs no work
+                check_destination(path, option)
         return False
     raise InputError("give --ir, --vis and --out (one pair) or --ir-dir, --vis-dir and --out-dir (folders)")
 

@@ -41,8 +41,10 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
     """A :class:`TrainConfig` from the parsed options (validated)."""
+    from rgbt_runtime.atomic import check_destination
     from rgbt_runtime.errors import InputError
 
+    check_destination(args.out, "--out")  # before any work: not after the first checkpoint interval
     for name in ("epochs", "batch_size", "workers", "checkpoint_every", "image_size"):
         if getattr(args, name) < (0 if name == "workers" else 1):
             raise InputError(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
