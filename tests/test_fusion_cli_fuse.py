@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 def allocator_calls(monkeypatch):
     """Records ``keep_freed_memory`` calls instead of changing this (shared) test process's malloc."""
     calls = []
-    monkeypatch.setattr("fusion.commands.fuse.keep_freed_memory", lambda: calls.append(1) or True)
+    monkeypatch.setattr("fusion.commands.model_options.keep_freed_memory", lambda: calls.append(1) or True)
     return calls
 
 
