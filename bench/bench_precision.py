@@ -10,7 +10,7 @@ at every init, which the wall time includes; on ``tiny`` it is slower than fp32 
 small for the int8 kernels). Accuracy and speed sit in one table: frames/s over all frames, the
 inits (and int8's calibrations) included, and the mean IoU change against fp32.
 
-    python bench/bench_precision.py /tmp/val [--precisions fp32 bf16 int8] [--device cpu] [--threads 1]
+    python bench/bench_precision.py work/val [--precisions fp32 bf16 int8] [--device cpu] [--threads 1]
 """
 from __future__ import annotations
 

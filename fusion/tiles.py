@@ -30,7 +30,7 @@ from torch import Tensor
 
 ALIGN = 8
 HALO = 64
-BYTES_PER_PX_CHANNEL = 9 * 4  # measured peak ~5-8.5 fp32 maps of (3 c1 + c2) channels per pixel (docs/benchmarks.md)
+BYTES_PER_PX_CHANNEL = 9 * 4  # measured peak ~5-8.5 fp32 maps of (3 c1 + c2) channels per pixel (docs/benchmarks_fusion.md)
 
 
 def peak_bytes_estimate(channels: tuple[int, ...], pixels: int) -> int:

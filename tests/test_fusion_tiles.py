@@ -88,7 +88,7 @@ def test_fuse_arrays_tiles_when_memory_is_short(model, monkeypatch):
 
 
 def test_cli_tile_option_and_refusal(tmp_path, model, capsys, monkeypatch):
-    monkeypatch.setattr("fusion.commands.fuse.keep_freed_memory", lambda: True)
+    monkeypatch.setattr("fusion.commands.model_options.keep_freed_memory", lambda: True)
     ckpt = tmp_path / "m.pth"
     torch.save(checkpoint_dict(model), ckpt)
     rng = np.random.default_rng(1)
