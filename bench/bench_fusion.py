@@ -221,15 +221,16 @@ def throughput(args, device: str, names: list[str], tmp: Path) -> None:
                 r = run_worker({**base, "path": path, "dtype": "fp32", "pairs": names, "save": str(save) if rep == 0 else None}, args.threads)
                 rates.setdefault((path, "fp32", 0), []).append(r["pixels"] / 1e6 / r["seconds"])
         runs = [("reference", "fp32", names, 0, None)] + [(p, "fp32", names, 0, "reference") for p in PACKAGE_PATHS]
-        if crop:  # bf16 is emulated (very slow) on CPUs without AVX512-BF16 / AMX: compare on centre crops
-            runs.append(("package", "fp32", names[:args.precision_pairs], crop, None))
-        runs += [("package", d, names[:args.precision_pairs], crop, "package fp32") for d in low]
+        low_size = crop or (-1 if args.precision_pairs < len(names) else 0)  # -1: full size, fewer pairs
+        if low_size:  # the low-precision rows' fp32 twin on the same images
+            runs.append(("package", "fp32", names[:args.precision_pairs], low_size, None))
+        runs += [("package", d, names[:args.precision_pairs], low_size, "package fp32") for d in low]
         for path, dtype, pairs, size, against in runs:
             key = (path, dtype, size)
             if key not in rates:
                 save = tmp / f"{net}-{path}-{dtype}-{size}-0"
                 save.mkdir()
-                r = run_worker({**base, "path": path, "dtype": dtype, "pairs": pairs, "crop": size, "save": str(save)}, args.threads)
+                r = run_worker({**base, "path": path, "dtype": dtype, "pairs": pairs, "crop": max(size, 0), "save": str(save)}, args.threads)
                 rates[key] = [r["pixels"] / 1e6 / r["seconds"]]
             mine = rates[key]
             if against is None:
@@ -240,7 +241,7 @@ def throughput(args, device: str, names: list[str], tmp: Path) -> None:
                 ref_dir = tmp / (f"{net}-reference-fp32-0-0" if against == "reference" else f"{net}-package-fp32-{size}-0")
                 raw, scaled = max_diffs(ref_dir, tmp / f"{net}-{path}-{dtype}-{size}-0")
                 diffs = f"{raw:.2e} | {scaled:.3g} | " + (f"{psnr(ref_dir, tmp / f'{net}-{path}-{dtype}-{size}-0'):.1f}" if dtype != "fp32" else "-")
-            what = f"{len(pairs)} pairs" + (f", {size}x{size} centre crops" if size else ", full size") + f", {len(mine)} runs"
+            what = f"{len(pairs)} pairs" + (f", {size}x{size} centre crops" if size > 0 else ", full size") + f", {len(mine)} runs"
             rate = statistics.median(mine)
             print(f"| {net} | {path} | {dtype} | {what} | {flops:.0f} | {_spread(mine, '.4f')} | {rate * flops:.0f} | "
                   f"{100 * rate * flops / peaks[0].best:.0f} | {speedup} | {diffs} |", flush=True)

@@ -11,10 +11,15 @@ def _scaled(x: np.ndarray) -> np.ndarray:
     return 255 * (x - x.min()) / (x.max() - x.min() + 1e-5)
 
 
+def _common(dir_a: Path, dir_b: Path) -> list[Path]:
+    """The outputs saved in both folders (as files of ``dir_a``)."""
+    return sorted(f for f in dir_a.glob("*.npy") if (dir_b / f.name).exists())
+
+
 def max_diffs(dir_a: Path, dir_b: Path) -> tuple[float, float]:
-    """(max |a - b| on raw outputs, max |a - b| after the 0..255 min-max scaling) over all saved pairs."""
+    """(max |a - b| on raw outputs, max |a - b| after the 0..255 min-max scaling) over the pairs saved in both."""
     raw = scaled = 0.0
-    for file in dir_a.glob("*.npy"):
+    for file in _common(dir_a, dir_b):
         a, b = np.load(file).astype(np.float64), np.load(dir_b / file.name).astype(np.float64)
         raw = max(raw, float(np.abs(a - b).max()))
         sa, sb = _scaled(a), _scaled(b)
@@ -23,9 +28,9 @@ def max_diffs(dir_a: Path, dir_b: Path) -> tuple[float, float]:
 
 
 def psnr(dir_a: Path, dir_b: Path) -> float:
-    """PSNR (dB) of the saved 0..255 min-max-scaled images of ``dir_b`` against ``dir_a``, over all pairs."""
+    """PSNR (dB) of the saved 0..255 min-max-scaled images of ``dir_b`` against ``dir_a``, over the pairs saved in both."""
     errors = []
-    for file in dir_a.glob("*.npy"):
+    for file in _common(dir_a, dir_b):
         a, b = (np.load(d / file.name).astype(np.float64) for d in (dir_a, dir_b))
         sa, sb = _scaled(a), _scaled(b)
         errors.append(((sa - sb) ** 2).ravel())
