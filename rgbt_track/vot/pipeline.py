@@ -79,7 +79,7 @@ def evaluate_workspaces(root: Path, trackers: Sequence[str], summary_dir: Path, 
     """
     from rgbt_track.vot.report import build_rows, markdown_table, write_report
     from rgbt_track.vot.runner import html_report, summarise
-    from rgbt_track.vot.eao_window import longest_run_warning
+    from rgbt_track.vot.eao_window import longest_run_warning, short_sequence_note
     from rgbt_track.vot.workspace import find_workspaces, sequence_fps, validate_workspace
 
     stage = stage or (lambda text: None)
@@ -90,9 +90,9 @@ def evaluate_workspaces(root: Path, trackers: Sequence[str], summary_dir: Path, 
         stage(f"checking workspace {directory}" + (f" and loading {', '.join(trackers)}" if index == 0 else ""))
         info, lengths = validate_workspace(directory, trackers, load=index == 0)
         infos[directory] = (info, sequence_fps(info))
-        note = longest_run_warning(info, lengths)
-        if note:
-            print(note, file=sys.stderr)
+        for note in (short_sequence_note(info, lengths), longest_run_warning(info, lengths)):
+            if note:
+                print(note, file=sys.stderr)
     labels = {directory: info.label for directory, (info, _) in infos.items()}
     stage(f"vot evaluate: {len(trackers)} trackers on {len(workspaces)} stacks")
     timings = _evaluate_with_progress(workspaces, trackers, labels)
