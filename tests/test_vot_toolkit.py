@@ -113,3 +113,7 @@ def test_crashing_tracker_fails_the_command_with_its_log(tmp_path, capsys):
     assert "---- log of AFAT-RGB" in err and "00000030.jpg" in err
     assert err.rstrip().splitlines()[-1].startswith("rgbt-track: error: tracker AFAT-RGB failed on synth-000")
     assert [log.name.startswith("AFAT-RGB_") for log in (tmp_path / "logs").iterdir()] == [True]
+    # report on what the crash left: the tracker's log again, not a missing results folder
+    assert main(["report", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "---- log of AFAT-RGB" in err and "00000030.jpg" in err and "No such file" not in err

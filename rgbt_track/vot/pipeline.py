@@ -4,7 +4,9 @@ What ``rgbt-track evaluate`` and ``rgbt-track demo`` do after the workspaces exi
 :func:`validate_workspace` on each (one-line errors before the toolkit starts), ``vot evaluate``
 for every tracker (:func:`rgbt_track.vot.runner.evaluate`, with a progress bar over the runs),
 fresh analyses, the toolkit's HTML reports, and the Table 7/8-style summary with the realtime
-check of anchor-based stacks.
+check of anchor-based stacks. ``rgbt-track report`` (:func:`report_workspaces`) checks each
+workspace with the same :func:`validate_workspace` (without loading models), so it never reaches
+the toolkit with a workspace that would make it fail obscurely or download a dataset.
 """
 from __future__ import annotations
 
@@ -105,3 +107,40 @@ def evaluate_workspaces(root: Path, trackers: Sequence[str], summary_dir: Path, 
     notes += [f"evaluation time {label}: {seconds:.0f} s" for label, seconds in timings.items()]
     write_report(scores, summary_dir, paper=paper, notes=notes)
     return "\n".join([markdown_table(build_rows(scores, paper=paper)), *notes])
+
+
+def result_trackers(directory: Path) -> list[str]:
+    """Names of the trackers with a results folder in the workspace ``directory``."""
+    results = directory / "results"
+    return sorted(p.name for p in results.iterdir() if p.is_dir()) if results.is_dir() else []
+
+
+def no_results_error(directory: Path) -> Exception:
+    """Why a workspace has no results: its newest tracker log (a run that crashed), or a one-line error."""
+    from rgbt_runtime.errors import InputError
+    from rgbt_track.vot.runner import TrackerFailure
+
+    logs = sorted((directory / "logs").glob("*.log"), key=lambda p: p.stat().st_mtime) \
+        if (directory / "logs").is_dir() else []
+    if logs:
+        return TrackerFailure(logs[-1].name.rsplit("_", 1)[0], f"{directory} (no results; last log {logs[-1]})",
+                              "the run crashed", logs[-1].read_text(encoding="utf-8", errors="replace"))
+    return InputError(f"no tracker results in {directory / 'results'} (run `rgbt-track evaluate` first)")
+
+
+def report_workspaces(root: Path, summary_dir: Path, paper: bool = False) -> tuple[str, dict[str, Path]]:
+    """Re-analyse the results of every workspace in ``root`` (checked as ``evaluate`` checks them) and
+    write the summary into ``summary_dir``; returns the table text and the written files."""
+    from rgbt_track.vot.report import build_rows, markdown_table, write_report
+    from rgbt_track.vot.runner import summarise
+    from rgbt_track.vot.workspace import find_workspaces, validate_workspace
+
+    scores = []
+    for directory in find_workspaces(root):
+        trackers = result_trackers(directory)
+        validate_workspace(directory, trackers, load=False)
+        if not trackers:
+            raise no_results_error(directory)
+        scores += summarise([directory], trackers)
+    files = write_report(scores, summary_dir, paper=paper)
+    return markdown_table(build_rows(scores, paper=paper)), files

@@ -127,6 +127,8 @@ def read_workspace(directory: str | os.PathLike) -> WorkspaceInfo:
         raise InputError(f"stack {stack_file} defines no experiment")
     registry = config.get("registry") or []
     registry = [registry] if isinstance(registry, str) else registry
+    if not isinstance(registry, list) or not all(isinstance(p, str) for p in registry):
+        raise InputError(f"'registry' in {config_file} must be a file name or a list of them")
     return WorkspaceInfo(
         directory=directory, stack_name=str(config["stack"]), stack_file=stack_file,
         title=str(stack.get("title", config["stack"])), experiments=experiments,
