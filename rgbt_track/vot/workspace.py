@@ -28,7 +28,9 @@ import yaml
 
 from rgbt_runtime.errors import InputError
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "vot_workspace"
+# The repository's vot_workspace/ through the link rgbt_track/vot_workspace in a checkout; the same
+# files as package data in an installed wheel.
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "vot_workspace"
 TEMPLATE_FILES = ("config.yaml", "trackers.ini", "stacks/vot2019_rgbtir_reset.yaml", "vot2019/config.yaml")
 
 
