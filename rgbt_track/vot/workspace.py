@@ -146,19 +146,16 @@ def check_sequences(info: WorkspaceInfo) -> dict[str, int]:
     toolkit accepts them; :func:`rgbt_track.vot.eao_window.short_sequence_note` says how those
     shorter than the EAO window count.
     """
-    from rgbt_track.datasets.vot import check_protocol, load_vot_sequence, sequence_list
+    from rgbt_track.datasets.vot import check_protocol, load_vot_sequences
 
     listing = info.sequences / "list.txt"
     if not listing.is_file():
         raise InputError(f"sequence list not found: {listing} (the toolkit would try to download)")
-    root, names = sequence_list(info.sequences)
     anchors = any(e.anchor_based for e in info.experiments)
-    lengths = {}
-    for name in names:
-        sequence = load_vot_sequence(root / name)
-        check_protocol(sequence, root / name, anchors)
-        lengths[name] = len(sequence)
-    return lengths
+    sequences = load_vot_sequences(info.sequences)
+    for sequence in sequences:
+        check_protocol(sequence, info.sequences / sequence.name, anchors)
+    return {sequence.name: len(sequence) for sequence in sequences}
 
 
 def sequence_fps(info: WorkspaceInfo, default: float = 30.0) -> float:
