@@ -10,7 +10,9 @@ def register(subparsers) -> None:
         description="Run the base tracker over VOT-layout sequences with ground truth, record the "
                     "response map of every frame and its IoU, and train the QPN on windows of the "
                     "last --history responses: success if IoU > 0.5, lost if IoU < 0.1, others "
-                    "ignored, class-weighted cross-entropy. Writes the QPN weights to OUT.",
+                    "ignored, class-weighted cross-entropy. Writes the QPN weights to OUT and the training "
+                    "state to OUT's name + .checkpoint (after every epoch, for --resume). Runs under torchrun "
+                    "as DistributedDataParallel.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--sequences", action="append", required=True, metavar="DIR",
                    help="VOT-layout sequence folder (with list.txt); repeatable")
@@ -28,12 +30,14 @@ def register(subparsers) -> None:
                    help="push the tracker off course N times per sequence while recording, so that a tracker "
                         "that rarely fails on its own yields lost windows too")
     p.add_argument("--seed", type=int, default=0, help="seed of the QPN weights, the batches and the kicks")
-    p.add_argument("--device", default="cpu", help="torch device of the tracker")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in OUT.checkpoint (the runs are recorded again; --epochs may grow)")
+    p.add_argument("--device", default="cpu", help="torch device of the tracker and the QPN")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from rgbt_runtime import InputError, save_torch_atomic
+    from rgbt_runtime import InputError, init_distributed, save_torch_atomic
     from rgbt_track.datasets.vot import load_vot_sequences
     from rgbt_track.factory import build_rgbt_tracker
     from rgbt_track.training.qpn import QPNTrainConfig, record_runs, train_qpn
@@ -52,10 +56,14 @@ def run(args: argparse.Namespace) -> int:
                           history=args.history, seed=args.seed)
     config = QPNTrainConfig(history=args.history, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                             seed=args.seed)
-    qpn, stats = train_qpn(records, config)
+    recording = {"arch": args.arch, "mode": args.mode, "fusion": args.fusion, "kicks": args.kicks,
+                 "sequences": len(sequences)}
+    qpn, stats = train_qpn(records, config, checkpoint=f"{args.out}.checkpoint", resume=args.resume,
+                           recording=recording, device=args.device)
     meta = {"arch": args.arch, "mode": args.mode, "fusion": args.fusion if args.mode == "fused" else None,
             "sequences": len(sequences), "kicks": args.kicks, **stats}
-    save_torch_atomic(qpn_file_dict(qpn, meta), args.out)
-    print(f"wrote {args.out}: {stats['success']} success / {stats['lost']} lost windows, "
-          f"training balanced accuracy {stats['accuracy']:.3f}, lost recall {stats['lost_recall']:.3f}")
+    if init_distributed(args.device).is_main:
+        save_torch_atomic(qpn_file_dict(qpn, meta), args.out)
+        print(f"wrote {args.out}: {stats['success']} success / {stats['lost']} lost windows, "
+              f"training balanced accuracy {stats['accuracy']:.3f}, lost recall {stats['lost_recall']:.3f}")
     return 0
