@@ -88,3 +88,4 @@ def test_a_crashed_run_without_results_shows_the_tracker_log(workspace, capsys):
     assert "---- log of AFAT-RGB" in err and "frame 00000007.jpg cannot be read" in err
     assert err.rstrip().splitlines()[-1].startswith(f"rgbt-track: error: tracker AFAT-RGB failed on {workspace}")
     assert str(log) in err.rstrip().splitlines()[-1]
+

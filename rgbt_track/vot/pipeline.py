@@ -115,13 +115,13 @@ def result_trackers(directory: Path) -> list[str]:
     return sorted(p.name for p in results.iterdir() if p.is_dir()) if results.is_dir() else []
 
 
-def no_results_error(directory: Path) -> Exception:
-    """Why a workspace has no results: its newest tracker log (a run that crashed), or a one-line error."""
+def no_results_error(directory: Path, workspaces: list[Path]) -> Exception:
+    """Why a workspace has no results: the newest tracker log of any of ``workspaces`` (a crashed run
+    stops the evaluation of the workspaces after it), or a one-line error."""
     from rgbt_runtime.errors import InputError
     from rgbt_track.vot.runner import TrackerFailure
 
-    logs = sorted((directory / "logs").glob("*.log"), key=lambda p: p.stat().st_mtime) \
-        if (directory / "logs").is_dir() else []
+    logs = sorted((log for w in workspaces for log in (w / "logs").glob("*.log")), key=lambda p: p.stat().st_mtime)
     if logs:
         return TrackerFailure(logs[-1].name.rsplit("_", 1)[0], f"{directory} (no results; last log {logs[-1]})",
                               "the run crashed", logs[-1].read_text(encoding="utf-8", errors="replace"))
@@ -136,11 +136,12 @@ def report_workspaces(root: Path, summary_dir: Path, paper: bool = False) -> tup
     from rgbt_track.vot.workspace import find_workspaces, validate_workspace
 
     scores = []
-    for directory in find_workspaces(root):
+    workspaces = find_workspaces(root)
+    for directory in workspaces:
         trackers = result_trackers(directory)
         validate_workspace(directory, trackers, load=False)
         if not trackers:
-            raise no_results_error(directory)
+            raise no_results_error(directory, workspaces)
         scores += summarise([directory], trackers)
     files = write_report(scores, summary_dir, paper=paper)
     return markdown_table(build_rows(scores, paper=paper)), files
