@@ -56,6 +56,9 @@ def _install(partial: Path, workdir: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+
+    from rgbt_runtime.atomic import folder_mode, remove_stale
     from rgbt_runtime.errors import InputError
 
     settings = QUICK if args.quick else FULL
@@ -68,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
     workdir = args.workdir.resolve()
     _check_workdir(workdir)
     workdir.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{workdir.name}.partial-", dir=workdir.parent))
+    remove_stale(workdir, "partial-")  # left by a demo killed before it could clean up
+    partial = Path(tempfile.mkdtemp(prefix=f".{workdir.name}.partial-{os.getpid()}.", dir=workdir.parent))
+    os.chmod(partial, folder_mode())  # mkdtemp's 0700 would become the demo folder's mode
     try:
         table = _demo(partial, count, length, args.seed)
         (partial / MARKER).write_text(f"rgbt-track demo --count {count} --length {length} --seed {args.seed}\n",
@@ -98,6 +103,11 @@ def _demo(root: Path, count: int, length: int, seed: int) -> str:
     note = fit_eao_window(root, length)
     if note:
         print(note)
+    from rgbt_track.vot.clips import write_clips
+    from rgbt_track.vot.workspace import find_workspaces
+
+    stage("one clip per tracker (first sequence, visible | thermal)")
+    write_clips(find_workspaces(root)[0], TRACKERS, root / "summary" / "clips")     # linked by the summary page
     text = evaluate_workspaces(root, TRACKERS, root / "summary", paper=True, stage=stage)
     stage("done")
     return f"{text}\ndemo total: {time.perf_counter() - start:.0f} s ({count} sequences x {length} frames, seed {seed})"

@@ -38,11 +38,13 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rgbt_runtime import InputError, init_distributed, save_torch_atomic
+    from rgbt_runtime.atomic import check_destination
     from rgbt_track.datasets.vot import load_vot_sequences
     from rgbt_track.factory import build_rgbt_tracker
     from rgbt_track.training.qpn import QPNTrainConfig, record_runs, train_qpn
     from trackers.qpn import qpn_file_dict
 
+    check_destination(args.out, "--out")  # before the tracking runs, not after them
     for name, value in (("--history", args.history), ("--epochs", args.epochs), ("--batch-size", args.batch_size)):
         if value < 1:
             raise InputError(f"{name} must be >= 1, got {value}")

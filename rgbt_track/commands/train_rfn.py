@@ -121,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from rgbt_runtime import InputError, init_distributed
+    from rgbt_runtime.atomic import check_folder_destination
     from rgbt_track.losses import RFNLossConfig
     from rgbt_track.feature_fusion.rfn import ReducedRFNConfig
     from rgbt_track.training.rfn import (RFNTrainConfig, make_validator, pairs_needed, rfn_pair_dataset,
@@ -147,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
                             num_workers=args.workers, loss=loss,
                             rfn=ReducedRFNConfig(inner_relu=not args.no_inner_relu, output_relu=args.output_relu,
                                                  init=args.init))
+    check_folder_destination(args.out, "--out")
     spec = get_arch(args.arch)
     checkpoint = args.checkpoint or default_tracker_weights(args.arch)
     model = build_model(args.arch)

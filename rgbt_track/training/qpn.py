@@ -1,4 +1,4 @@
-"""Training data and loop of AFAT's Quality Prediction Network (SPEC §2.2).
+"""Training data and loop of AFAT's Quality Prediction Network (``docs/tracker.md``).
 
 1. :func:`record_runs` runs the base tracker once over every sequence (no resets; the tracker
    drifts and stays lost as it would in use) and keeps each frame's response map (peak shifted

@@ -1,4 +1,4 @@
-"""Training loop of the tracking RFN with the Siamese tracker frozen (paper Sec. 5.1, SPEC §2.3).
+"""Training loop of the tracking RFN with the Siamese tracker frozen (paper Sec. 5.1, ``docs/tracking_rfn.md``).
 
 Only the RFN learns: the tracker's parameters have ``requires_grad=False`` and the whole tracker
 stays in eval mode (its batch norms use their running statistics), so its weights are untouched.
