@@ -20,7 +20,7 @@ from rgbt_track.vot.workspace import TEMPLATE_DIR, TEMPLATE_FILES
 
 REPO = Path(__file__).resolve().parents[1]
 OURS = ("rgbt_runtime", "fusion", "trackers", "rgbt_track")
-DISTRIBUTION = {"cv2": "opencv-python", "yaml": "pyyaml", "vot": "vot-toolkit", "trax": "vot-trax"}
+DISTRIBUTION = {"cv2": "opencv-python", "yaml": "pyyaml", "vot": "vot-toolkit", "trax": "vot-trax", "PIL": "pillow"}
 CONSTRAINTS_ONLY = {"attributee"}  # pinned for vot-toolkit's sake, never imported by us
 
 
