@@ -1,6 +1,6 @@
 """Scoring speed: ``rgbt-track score lasher`` on the real LasHeR test set (245 sequences, four trackers).
 
-Prints wall and CPU seconds of :func:`rgbt_track.scoring.score_lasher_results` (reading the 245
+Prints wall and CPU seconds of :func:`rgbt_track.evaluation.scoring.score_lasher_results` (reading the 245
 ground-truth files and 4 x 245 result files, repairing, scoring) after one warm-up call (which
 loads the compiled box parser from numba's cache, or compiles it), and the same reading done by
 the line-by-line reader for comparison. The load average is printed because the machine may be shared.
@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     from rgbt_track.datasets.annotations import read_rows
-    from rgbt_track.scoring import score_lasher_results
+    from rgbt_track.evaluation.scoring import score_lasher_results
 
     root = args.shared / "rgbt/LasHeR"
     score_lasher_results(root / "annos", root / "tracking_results")

@@ -1,7 +1,7 @@
 """``rgbt-track test`` throughput: frames/s over a LasHeR-layout fixture, 1 process against 2 under
 ``torchrun``, per architecture (fused mode), printed as a table.
 
-The fixture (:func:`rgbt_track.one_pass.synthetic.build_lasher_layout`) has real LasHeR sequence names
+The fixture (:func:`rgbt_track.evaluation.one_pass.synthetic.build_lasher_layout`) has real LasHeR sequence names
 and ground truth with synthetic frames. ``tiny`` runs its shipped weights and RFN; ``mobilev2`` and
 ``r50`` run random weights of pysot's shapes (seed 0, saved as a checkpoint) with the l1-norm
 fusion (no trained RFN ships for them). Every process uses ``--threads`` torch threads. Two rates per
@@ -92,7 +92,7 @@ class _Lengths:
 
 def split_table(shared: Path, ranks: list[int]) -> None:
     """Frames per rank of the 245 LasHeR test sequences (real lengths) under ``shard``."""
-    from rgbt_track.one_pass.sequences import shard
+    from rgbt_track.evaluation.one_pass.sequences import shard
 
     root = shared / "rgbt/LasHeR"
     names = (root / "test_list.txt").read_text().split()
@@ -120,7 +120,7 @@ def main() -> None:
     if args.splits:
         split_table(args.shared, args.splits)
         return
-    from rgbt_track.one_pass.synthetic import build_lasher_layout
+    from rgbt_track.evaluation.one_pass.synthetic import build_lasher_layout
 
     cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
     model = next((line.split(":", 1)[1].strip() for line in cpu.splitlines() if line.startswith("Model name")), "?")

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from rgbt_track.cli import main
-from rgbt_track.one_pass.synthetic import NAMES, build_lasher_layout
+from rgbt_track.evaluation.one_pass.synthetic import NAMES, build_lasher_layout
 
 COMMON = ["--name", "Tiny", "--arch", "tiny", "--device", "cpu"]
 

@@ -8,6 +8,7 @@ The end-to-end check (the wheel installed into a fresh venv outside the reposito
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -60,8 +61,12 @@ def test_template_is_found_inside_the_package():
 
 
 def test_wheel_ships_the_workspace_configuration(tmp_path):
+    # build from a copy: setuptools writes build/ and *.egg-info into the source tree it builds
+    source = tmp_path / "source"
+    shutil.copytree(REPO, source, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", "work", "runs"))
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(tmp_path), str(REPO)], capture_output=True, text=True, timeout=300)
+                            "-w", str(tmp_path), str(source)], capture_output=True, text=True, timeout=300)
     if build.returncode != 0 and "No module named pip" in build.stderr:
         pytest.skip("pip is not installed in this interpreter")
     assert build.returncode == 0, build.stderr

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 
 from rgbt_track.cli import main
-from rgbt_track.scoring.attributes import attribute_scores
+from rgbt_track.evaluation.scoring.attributes import attribute_scores
 
 
 def test_attribute_scores_use_only_the_tagged_frames(tmp_path, shared_data):

@@ -9,11 +9,11 @@ import pytest
 
 from rgbt_runtime.errors import InputError
 from rgbt_track.cli import main
-from rgbt_track.scoring import score_results
-from rgbt_track.scoring.boxes import overlap
-from rgbt_track.scoring.gtot import score_gtot
-from rgbt_track.scoring.results_io import read_result_file
-from rgbt_track.scoring.rgbt234 import score_rgbt234
+from rgbt_track.evaluation.scoring import score_results
+from rgbt_track.evaluation.scoring.boxes import overlap
+from rgbt_track.evaluation.scoring.gtot import score_gtot
+from rgbt_track.evaluation.scoring.results_io import read_result_file
+from rgbt_track.evaluation.scoring.rgbt234 import score_rgbt234
 
 # MPR / MSR (%) as printed in each tracker's paper (GTOT table)
 PUBLISHED = {"APFNet": (90.5, 73.7), "CAT": (88.9, 71.7), "JMMAC": (90.2, 73.2), "ADRNet": (90.4, 73.9)}

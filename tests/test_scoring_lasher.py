@@ -10,8 +10,8 @@ import pytest
 
 from rgbt_track.cli import main
 from rgbt_track.datasets.box_text import parse_box_bytes
-from rgbt_track.scoring import score_lasher_results
-from rgbt_track.scoring.lasher import LasherConventions, score_lasher
+from rgbt_track.evaluation.scoring import score_lasher_results
+from rgbt_track.evaluation.scoring.lasher import LasherConventions, score_lasher
 
 
 def test_reproduces_the_toolkit_for_all_four_trackers(shared_data):

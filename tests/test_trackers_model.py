@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from rgbt_runtime.errors import InputError
-from trackers.inference import fold_batch_norm
+from trackers.bn_fold import fold_batch_norm
 from trackers.model import SiameseRPN, build_model
 
 # (parameters, state-dict keys) of pysot's model-zoo networks; tiny is ours.

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from rgbt_track.cli import main
-from rgbt_track.one_pass.synthetic import build_lasher_layout
+from rgbt_track.evaluation.one_pass.synthetic import build_lasher_layout
 from rgbt_track.visualize import compose
 
 

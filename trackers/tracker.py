@@ -33,7 +33,7 @@ from trackers.anchors import generate_anchors
 from trackers.config import MODALITIES, MODES, PRECISIONS, AnchorConfig, TrackerHyperparams
 from trackers.crop import get_subwindow
 from rgbt_runtime.errors import InputError
-from trackers.inference import fold_batch_norm, to_channels_last
+from trackers.bn_fold import fold_batch_norm, to_channels_last
 from trackers.model import SiameseRPN
 from trackers.quantization import quantize_int8
 

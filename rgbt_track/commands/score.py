@@ -50,14 +50,14 @@ def register(subparsers) -> None:
 
 def lasher_conventions(args: argparse.Namespace):
     """The LasherConventions the flags ask for."""
-    from rgbt_track.scoring.lasher import LasherConventions
+    from rgbt_track.evaluation.scoring.lasher import LasherConventions
 
     return LasherConventions(**{field: not (args.no_quirks or getattr(args, flag)) for flag, field, _ in QUIRK_FLAGS})
 
 
 def _score_lasher(args: argparse.Namespace) -> tuple[list[str], list[tuple[str, list[float]]], list]:
-    from rgbt_track.scoring import score_lasher_results
-    from rgbt_track.scoring.results_io import read_name_list
+    from rgbt_track.evaluation.scoring import score_lasher_results
+    from rgbt_track.evaluation.scoring.results_io import read_name_list
 
     names = read_name_list(args.list) if args.list is not None else None
     scores = score_lasher_results(args.gt, args.results, lasher_conventions(args), names=names, progress=True)
@@ -67,9 +67,9 @@ def _score_lasher(args: argparse.Namespace) -> tuple[list[str], list[tuple[str, 
 def run(args: argparse.Namespace) -> int:
     from rgbt_runtime.atomic import check_destination
     from rgbt_runtime.errors import InputError
-    from rgbt_track.scoring import score_results
-    from rgbt_track.scoring.plots import check_plot_path, save_lasher_plots, save_plots
-    from rgbt_track.scoring.tables import write_csv, write_table
+    from rgbt_track.evaluation.scoring import score_results
+    from rgbt_track.evaluation.scoring.plots import check_plot_path, save_lasher_plots, save_plots
+    from rgbt_track.evaluation.scoring.tables import write_csv, write_table
 
     if args.plot is not None:
         check_plot_path(args.plot)
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if args.latex is not None:
         write_table(args.latex, columns, rows, caption=f"{TITLES[args.dataset]} one-pass evaluation (%)")
     if args.attributes is not None:
-        from rgbt_track.scoring.attributes import write_attribute_scores
+        from rgbt_track.evaluation.scoring.attributes import write_attribute_scores
         write_attribute_scores(args.gt, args.results, args.attributes, args.round_results)
     if args.plot is not None:
         (save_lasher_plots if args.dataset == "lasher" else save_plots)(scores, args.plot, TITLES[args.dataset])

@@ -39,10 +39,10 @@ def _check_name(name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rgbt_runtime.distributed import init_distributed
-    from rgbt_track.one_pass.layout import ResultLayout
-    from rgbt_track.one_pass.runner import run_sequences, score_run, wait_for
-    from rgbt_track.one_pass.sequences import load_sequences, shard
-    from rgbt_track.scoring.results_io import read_name_list
+    from rgbt_track.evaluation.one_pass.layout import ResultLayout
+    from rgbt_track.evaluation.one_pass.runner import run_sequences, score_run, wait_for
+    from rgbt_track.evaluation.one_pass.sequences import load_sequences, shard
+    from rgbt_track.evaluation.scoring.results_io import read_name_list
     from rgbt_track.tracker_spec import build_tracker
 
     _check_name(args.name)
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_score:
         return 0
     columns, values = score_run(args.dataset, args.root, layout, sequences)
-    from rgbt_track.scoring.tables import write_csv
+    from rgbt_track.evaluation.scoring.tables import write_csv
 
     write_csv(args.out / f"{args.name}_scores.csv", columns, [(args.name, values)])
     print(f"{args.dataset} ({len(sequences)} sequences) " + "  ".join(

@@ -15,7 +15,7 @@ def write_clips(workspace: Path, trackers: Sequence[str], out_dir: Path, frames:
     from dataclasses import replace
 
     from rgbt_track.datasets.vot import load_vot_sequence
-    from rgbt_track.one_pass.runner import track_sequence
+    from rgbt_track.evaluation.one_pass.runner import track_sequence
     from rgbt_track.tracker_spec import build_tracker
     from rgbt_track.visualize import SequenceVideo
     from rgbt_track.vot.workspace import read_workspace, sequence_fps, server_config, tracker_sections

@@ -15,7 +15,7 @@ loop are shared unchanged):
   ends in a residual separable block. Full 3x3 convolutions at 31x31 with ~100 channels would cost
   ~10x more; the separable ones keep a search crop at ~0.15 GFLOP so that fused mode (two search
   crops in one batch) runs at >= 25 frames/s on a 2-core CPU (``bench/bench_tracker.py``).
-* BatchNorm everywhere (folded into the convs for inference by ``trackers.inference``); residual
+* BatchNorm everywhere (folded into the convs for inference by ``trackers.bn_fold``); residual
   blocks so that the network trains from scratch on the generated sequences.
 
 About 60 k parameters in the backbone; with the 48-channel neck and heads (the heads' 3x3 convs on

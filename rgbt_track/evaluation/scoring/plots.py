@@ -12,7 +12,7 @@ import numpy as np
 
 from rgbt_runtime.atomic import atomic_path
 from rgbt_runtime.errors import InputError
-from rgbt_track.scoring.boxes import TrackerScore
+from rgbt_track.evaluation.scoring.boxes import TrackerScore
 
 FORMATS = (".png", ".pdf", ".svg")
 

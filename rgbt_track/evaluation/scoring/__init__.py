@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rgbt_track.scoring.boxes import TrackerScore
-from rgbt_track.scoring.gtot import score_gtot
-from rgbt_track.scoring.lasher import LasherConventions, LasherScore, score_lasher
-from rgbt_track.scoring.results_io import (lasher_tracker_folders, load_ground_truth, load_lasher_ground_truth,
+from rgbt_track.evaluation.scoring.boxes import TrackerScore
+from rgbt_track.evaluation.scoring.gtot import score_gtot
+from rgbt_track.evaluation.scoring.lasher import LasherConventions, LasherScore, score_lasher
+from rgbt_track.evaluation.scoring.results_io import (lasher_tracker_folders, load_ground_truth, load_lasher_ground_truth,
                                            load_lasher_results, load_tracker_results, tracker_names)
-from rgbt_track.scoring.rgbt234 import score_rgbt234
+from rgbt_track.evaluation.scoring.rgbt234 import score_rgbt234
 
 SCORERS = {"gtot": score_gtot, "rgbt234": score_rgbt234}
 DEFAULT_ROUNDING = {"gtot": True, "rgbt234": False}

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from rgbt_runtime.atomic import atomic_path
-from rgbt_track.scoring.results_io import LASHER_SUFFIX
+from rgbt_track.evaluation.scoring.results_io import LASHER_SUFFIX
 
 DATASETS = ("gtot", "rgbt234", "lasher")
 

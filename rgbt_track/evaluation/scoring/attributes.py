@@ -2,7 +2,7 @@
 
 RGBT234 labels every frame with its challenges: ``<seq>/<ATTR>.tag`` (e.g. ``LI.tag``, ``TC.tag``,
 ``HO.tag``...), one ``0`` / ``1`` per line. The score of an attribute is the RGBT234 MPR / MSR
-(:func:`rgbt_track.scoring.rgbt234.score_rgbt234`) over the frames labelled ``1``, each sequence that
+(:func:`rgbt_track.evaluation.scoring.rgbt234.score_rgbt234`) over the frames labelled ``1``, each sequence that
 has such frames counting once in the average. Sequences without tag files take part in no attribute.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 
 from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.annotations import read_rows
-from rgbt_track.scoring.boxes import TrackerScore
+from rgbt_track.evaluation.scoring.boxes import TrackerScore
 
 
 def read_attribute_masks(gt_dir: Path, lengths: dict[str, int]) -> dict[str, dict[str, np.ndarray]]:
@@ -34,8 +34,8 @@ def read_attribute_masks(gt_dir: Path, lengths: dict[str, int]) -> dict[str, dic
 def attribute_scores(gt_dir: Path, results_dir: Path, round_results: bool | None = None
                      ) -> list[tuple[str, int, TrackerScore]]:
     """``(attribute, sequences, score)`` for every attribute and tracker of ``results_dir``."""
-    from rgbt_track.scoring.results_io import load_ground_truth, load_tracker_results, tracker_names
-    from rgbt_track.scoring.rgbt234 import score_rgbt234
+    from rgbt_track.evaluation.scoring.results_io import load_ground_truth, load_tracker_results, tracker_names
+    from rgbt_track.evaluation.scoring.rgbt234 import score_rgbt234
 
     truth = load_ground_truth(Path(gt_dir), "rgbt234")
     lengths = {name: len(visible) for name, (visible, _) in truth.items()}

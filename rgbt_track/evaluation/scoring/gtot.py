@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rgbt_track.scoring.boxes import TrackerScore, sequence_errors
+from rgbt_track.evaluation.scoring.boxes import TrackerScore, sequence_errors
 
 ERROR_THRESHOLD = 5.0
 ERROR_THRESHOLDS = np.linspace(0, 25, 51)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rgbt_track.scoring.boxes import TrackerScore, sequence_errors
+from rgbt_track.evaluation.scoring.boxes import TrackerScore, sequence_errors
 
 ERROR_THRESHOLDS = np.arange(0, 51, dtype=np.float64)
 MPR_INDEX = 20

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from rgbt_track.datasets.sequence import RGBTSequence
-from rgbt_track.one_pass.layout import ResultLayout
+from rgbt_track.evaluation.one_pass.layout import ResultLayout
 
 FrameHook = Callable[[int, dict, tuple, float], None]
 
@@ -106,9 +106,9 @@ def wait_for(layout: ResultLayout, sequences: list[RGBTSequence], poll_s: float 
 def score_run(dataset: str, root: Path, layout: ResultLayout, sequences: list[RGBTSequence]
               ) -> tuple[list[str], list[float]]:
     """The run's scores with the dataset's official conventions: (column names, values in [0, 1])."""
-    from rgbt_track.scoring import DEFAULT_ROUNDING, SCORERS
-    from rgbt_track.scoring.lasher import score_lasher
-    from rgbt_track.scoring.results_io import (load_lasher_ground_truth, load_lasher_results,
+    from rgbt_track.evaluation.scoring import DEFAULT_ROUNDING, SCORERS
+    from rgbt_track.evaluation.scoring.lasher import score_lasher
+    from rgbt_track.evaluation.scoring.results_io import (load_lasher_ground_truth, load_lasher_results,
                                                load_tracker_results)
 
     lengths = {s.name: len(s) for s in sequences}

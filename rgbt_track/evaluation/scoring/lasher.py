@@ -9,7 +9,7 @@ scores one pass per sequence with these conventions, all reproduced by default:
   by the previous (already repaired) row (``fill_invalid``; MATLAB's ``if`` over the 4-vector
   condition, so a row with only some NaN values is kept as it is);
 * centres are ``x + (w - 1) / 2``; IoU uses the inclusive-pixel ``+1`` intersection (see
-  :func:`rgbt_track.scoring.boxes.overlap`);
+  :func:`rgbt_track.evaluation.scoring.boxes.overlap`);
 * a ground-truth row with any value ``<= 0`` gets overlap -1 and centre error -1: it counts as
   precise at every threshold, never as successful, and stays in the sequence's frame count
   (``absent_counts_precise``; off: such frames are left out of the count);
@@ -88,7 +88,7 @@ def repair_results(boxes: np.ndarray, truth: np.ndarray, starts: np.ndarray,
 
 def frame_errors(boxes: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(N,)`` centre error (px), normalised centre error and inclusive-pixel IoU of ``(N, 4)`` boxes."""
-    from rgbt_track.scoring.boxes import overlap
+    from rgbt_track.evaluation.scoring.boxes import overlap
 
     centre = boxes[:, :2] + (boxes[:, 2:] - 1) / 2
     centre_truth = truth[:, :2] + (truth[:, 2:] - 1) / 2
