@@ -214,3 +214,24 @@ def test_invalid_inputs():
 def test_cuda_request_without_cuda():
     with pytest.raises(InputError, match="CUDA is not available"):
         build_tracker("tiny", device="cuda")
+
+
+@pytest.mark.parametrize("bad", ["overflow", "nan"])
+def test_saturated_or_nan_head_outputs_keep_the_box_finite(bad):
+    """A saturated box head (exp overflow) or NaN outputs neither crash the tracker nor give a NaN box."""
+    tracker = build_tracker("tiny", mode="rgb")
+    frame = np.random.default_rng(1).integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    tracker.init({"color": frame}, (40, 30, 30, 20))
+    n = tracker.anchors.shape[0]
+    score = np.full(n, 0.5, dtype=np.float32)
+    delta = np.zeros((4, n), dtype=np.float32)
+    if bad == "overflow":
+        delta[2:] = 1000.0
+    else:
+        delta[:] = np.nan
+        score[:] = np.nan
+    for _ in range(2):
+        x, y, w, h = tracker._update(score, delta, 1.0).box
+        assert np.isfinite([x, y, w, h]).all() and 10 <= w <= 160 and 10 <= h <= 120
+    if bad == "nan":  # the last state is kept (pysot's centre convention moves x, y by half a pixel)
+        assert np.allclose((x, y, w, h), (40, 30, 30, 20), atol=0.5)

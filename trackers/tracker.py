@@ -38,6 +38,7 @@ from trackers.model import SiameseRPN
 from trackers.quantization import quantize_int8
 
 MIN_SIZE = 10  # pysot's lower clip for the box width / height
+MAX_LOG_SCALE = 20.0  # upper clip of the predicted log size change (e^20 anchors: far beyond any image)
 # Largest padded search window (uint8 bytes, all modalities) an init box may need: 2 GiB is a
 # 18,900-pixel window per modality in fused mode, for a square box of about 4,700 px.
 CROP_BYTES_LIMIT = 2 * 2**30
@@ -221,17 +222,21 @@ class SiameseTracker:
         pred = np.empty_like(delta)
         pred[0] = delta[0] * a[:, 2] + a[:, 0]
         pred[1] = delta[1] * a[:, 3] + a[:, 1]
-        pred[2] = np.exp(delta[2]) * a[:, 2]
-        pred[3] = np.exp(delta[3]) * a[:, 3]
+        # exp(delta) of a saturated head overflows to inf, and inf / inf is NaN in the penalty; a
+        # size above e^MAX_LOG_SCALE anchors is clipped to the image below either way
+        pred[2] = np.exp(np.minimum(delta[2], MAX_LOG_SCALE)) * a[:, 2]
+        pred[3] = np.exp(np.minimum(delta[3], MAX_LOG_SCALE)) * a[:, 3]
         scaled = self.size * scale_z
         s_c = _change(_sz(pred[2], pred[3]) / _sz(scaled[0], scaled[1]))
         r_c = _change((self.size[0] / self.size[1]) / (pred[2] / pred[3]))
         penalty = np.exp(-(r_c * s_c - 1) * hp.penalty_k)
         pscore = penalty * score * (1 - hp.window_influence) + self.window * hp.window_influence
-        best = int(np.argmax(pscore))
+        best = int(np.argmax(np.nan_to_num(pscore, nan=-np.inf)))
         box = pred[:, best] / scale_z
         lr = penalty[best] * score[best] * hp.lr
         height, width = self.image_size
+        if not (np.isfinite(box).all() and np.isfinite(lr)):  # NaN features: keep the last state
+            box, lr = np.zeros(4), 0.0
         cx = min(max(box[0] + self.center[0], 0.0), width)
         cy = min(max(box[1] + self.center[1], 0.0), height)
         w = min(max(self.size[0] * (1 - lr) + box[2] * lr, MIN_SIZE), width)
