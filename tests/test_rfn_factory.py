@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from rgbt_runtime import InputError, save_torch_atomic
-from rgbt_track.factory import build_rgbt_tracker
+from rgbt_track.tracker_spec import TrackerSpec, build_tracker
 from rgbt_track.feature_fusion.rfn import ReducedRFNFusion, load_rfn_for, rfn_file_dict
 from rgbt_track.weights import shipped_weights
 from trackers.config import get_arch
@@ -29,7 +29,7 @@ def test_shipped_tiny_rfn_tracks_in_fused_mode():
     spec = get_arch("tiny")
     fusion = load_rfn_for(shipped_weights("tiny", "rfn"), spec.neck_out_channels)
     assert isinstance(fusion, ReducedRFNFusion) and not fusion.training
-    tracker = build_rgbt_tracker("tiny", mode="fused", fusion="rfn")
+    tracker = build_tracker(TrackerSpec(mode="fused", fusion="rfn"))
     assert isinstance(tracker.fusion, ReducedRFNFusion)
     rng = np.random.default_rng(0)
     frame = {"color": rng.integers(0, 255, (120, 160, 3), dtype=np.uint8),

@@ -18,25 +18,20 @@ Files in ``out_dir``: ``checkpoint.pth`` (resume state), ``rfn.pth`` (the RFN we
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
 from tqdm import tqdm
 
 from rgbt_runtime import DistContext, InputError, atomic_path, init_distributed, load_state_file, save_torch_atomic
-from rgbt_track.evaluation import mean_iou, run_sequence
-from rgbt_track.feature_fusion.rfn import ReducedRFNConfig, ReducedRFNFusion, rfn_file_dict
+from rgbt_track.feature_fusion.rfn import ReducedRFNConfig, ReducedRFNFusion, save_rfn
 from rgbt_track.losses import RFNLoss, RFNLossConfig, RFNLossTerms
-from trackers.config import ArchSpec
-from trackers.tracker import SiameseTracker
 from trackers.training.pairs import PairConfig, PairDataset
 
 CHECKPOINT_NAME = "checkpoint.pth"
@@ -143,7 +138,8 @@ def _check_resumable(saved: dict, config: RFNTrainConfig, path: Path) -> None:
 
 def train_rfn(model: nn.Module, pairs: Dataset, out_dir: str | Path, config: RFNTrainConfig = RFNTrainConfig(),
               arch: str = "tiny", resume: bool = False, validate: Validator | None = None,
-              dist: DistContext | None = None, progress: bool = True) -> ReducedRFNFusion:
+              dist: DistContext | None = None, progress: bool = True,
+              rfn_meta: dict | None = None) -> ReducedRFNFusion:
     """Train a :class:`ReducedRFNFusion` for ``model`` (a frozen ``SiameseRPN``) and return it.
 
     Args:
@@ -152,12 +148,13 @@ def train_rfn(model: nn.Module, pairs: Dataset, out_dir: str | Path, config: RFN
         pairs: dataset of pairs (:class:`trackers.training.pairs.PairDataset` with both
             modalities) holding at least ``max_steps * batch_size * world_size`` items.
         out_dir: where ``checkpoint.pth``, ``rfn.pth`` and ``validation.json`` go.
-        arch: tracker architecture name recorded in ``rfn.pth``.
+        arch: tracker architecture name recorded in ``rfn.pth`` (:func:`save_rfn`).
         resume: continue from ``out_dir/checkpoint.pth``; without it an existing checkpoint is an
             error (nothing is overwritten by accident).
         validate: called on the main process with the RFN (eval mode) every ``validate_every``
             steps and at the end; returns named mean IoUs that go to ``validation.json``.
         dist: process context; default :func:`rgbt_runtime.init_distributed`.
+        rfn_meta: more plain values recorded in ``rfn.pth`` (e.g. the tracker checkpoint's name).
     """
     dist = dist or init_distributed()
     out_dir = Path(out_dir)
@@ -195,10 +192,10 @@ def train_rfn(model: nn.Module, pairs: Dataset, out_dir: str | Path, config: RFN
 
     def save() -> None:
         if dist.is_main:
-            meta = {"arch": arch, "step": step, "loss": _config_dict(config)["loss"]}
+            meta = {"step": step, "loss": _config_dict(config)["loss"], **(rfn_meta or {})}
             save_torch_atomic({"rfn": rfn.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
                                "config": _config_dict(config), "validation": json.dumps(history)}, ckpt_path)
-            save_torch_atomic(rfn_file_dict(rfn, meta), out_dir / RFN_NAME)
+            save_rfn(rfn, out_dir / RFN_NAME, arch=arch, meta=meta)
         dist.barrier()
 
     def run_validation() -> None:
@@ -247,33 +244,6 @@ def rfn_pair_dataset(sequences: Sequence, pairs: int, seed: int) -> PairDataset:
                            config=PairConfig(negative=0.0))
     except ValueError as exc:
         raise InputError(f"cannot sample training pairs: {exc}") from None
-
-
-def make_validator(model: nn.Module, spec: ArchSpec, sequences: Sequence, device: torch.device | str = "cpu",
-                   progress: bool = True) -> Validator:
-    """A validator that tracks ``sequences`` with the frozen ``model`` and returns mean IoUs.
-
-    Each score is the mean over sequences of :func:`rgbt_track.evaluation.mean_iou` (one pass from
-    the first annotated frame, no resets). The rgb, ir and fused-l1 scores cannot change while only
-    the RFN learns, so they are computed once, at the first call; every call re-tracks in fused
-    mode with the current RFN. Keys: ``rgb``, ``ir``, ``fused_l1``, ``fused_rfn``.
-    """
-    from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion
-
-    fixed: dict[str, float] = {}
-
-    def score(mode: str, fusion: nn.Module | None = None) -> float:
-        tracker = SiameseTracker(model, spec.hyperparams, spec.anchors, mode=mode, fusion=fusion, device=device)
-        values = [mean_iou(run_sequence(tracker, seq).boxes, seq.groundtruth)
-                  for seq in tqdm(sequences, desc=f"validate {mode}", leave=False, disable=not progress)]
-        return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
-
-    def validate(rfn: ReducedRFNFusion) -> dict[str, float]:
-        if not fixed:
-            fixed.update(rgb=score("rgb"), ir=score("ir"), fused_l1=score("fused", L1NormFeatureFusion()))
-        return {**fixed, "fused_rfn": score("fused", copy.deepcopy(rfn))}
-
-    return validate
 
 
 def pairs_needed(config: RFNTrainConfig, world_size: int) -> int:

@@ -61,7 +61,7 @@ def parse_config(argv: Sequence[str] | None = None, environ: Mapping[str, str] |
     A bad option exits through argparse (code 2); a bad variable raises :class:`InputError`.
     """
     args = _parser().parse_args(list(argv) if argv is not None else [])
-    options = {f.name: getattr(args, f.name) for f in fields(TrackerSpec)}
+    options = {f.name: getattr(args, f.name, None) for f in fields(TrackerSpec)}
     return TrackerSpec.from_env(environ, **options)
 
 
