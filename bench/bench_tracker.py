@@ -1,9 +1,11 @@
 """Tracker speed: frames/s per architecture and mode, printed as a table.
 
 Times ``SiameseTracker.track`` (crops, backbone + neck on one batch, fusion, heads, decoding) on
-a synthetic 640x480 RGB-T sequence after a warm-up, on CPU and, when available, on CUDA. ``tiny``
-runs its shipped weights; ``r50`` and ``mobilev2`` run random weights of the same shapes (no
-model-zoo file here), and their state is put back to the initial box after every frame so that
+a synthetic 640x480 RGB-T sequence after a warm-up, on CPU and, when available, on CUDA. Every
+tracker is built from a :class:`rgbt_track.tracker_spec.TrackerSpec` as ``rgbt-track track`` builds
+it. ``tiny`` runs its shipped weights; ``r50`` and ``mobilev2`` run seeded random weights of the same
+shapes written as a pysot model-zoo file (none ships here; ``--checkpoint-dir`` takes the real
+``<arch>.pth`` files), and their state is put back to the initial box after every frame so that
 random predictions cannot shrink or grow the crops (every frame does the work of a frame at the
 initial scale). ``fused`` uses the parameter-free l1-norm feature fusion, ``fused-rfn`` (``tiny``
 only) the shipped RFN. The load average is printed with the table because the machine may be
@@ -23,16 +25,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion
-from rgbt_track.factory import build_rgbt_tracker
-from trackers.config import get_arch
-from trackers.model import build_model
+from rgbt_track.tracker_spec import TrackerSpec, build_tracker, load_model
+from trackers.checkpoint import save_pysot_checkpoint
 from trackers.config import PRECISIONS
+from trackers.model import build_model
 from trackers.tracker import SiameseTracker
 
 DEFAULT_FRAMES = {"tiny": 100, "mobilev2": 20, "r50": 6}
@@ -53,27 +56,35 @@ def synthetic_frames(count: int, seed: int = 0) -> list[dict[str, np.ndarray]]:
     return frames
 
 
-def build(arch: str, mode: str, device: str, path: str, precision: str) -> SiameseTracker:
-    """The tracker for one row: shipped weights for ``tiny``, random (seed 0) for the others."""
-    torch.manual_seed(0)
-    if arch == "tiny" and path == "package":
-        fusion = "rfn" if mode == "fused-rfn" else "l1"
-        return build_rgbt_tracker(arch, mode.removesuffix("-rfn"), fusion=fusion, device=device, precision=precision)
-    spec = get_arch(arch)
-    model = build_model(arch).eval()
-    fusion = L1NormFeatureFusion() if mode == "fused" else None
-    tracker = SiameseTracker(model, spec.hyperparams, spec.anchors, mode=mode, fusion=fusion, device=device,
-                             precision=precision)
+def weights_file(arch: str, folder: Path) -> str | None:
+    """``folder/<arch>.pth`` when it exists (a real model-zoo file), else seeded random weights in
+    the pysot file layout written there; None (the shipped weights) for ``tiny``."""
+    if arch == "tiny":
+        return None
+    path = folder / f"{arch}.pth"
+    if not path.is_file():
+        torch.manual_seed(0)
+        save_pysot_checkpoint(build_model(arch), path)
+    return str(path)
+
+
+def build(arch: str, mode: str, device: str, path: str, precision: str, folder: Path) -> SiameseTracker:
+    """The tracker of one row, built from its :class:`TrackerSpec`; ``path="pysot"`` swaps in the
+    model as pysot runs it (BatchNorm separate, NCHW)."""
+    spec = TrackerSpec(arch=arch, checkpoint=weights_file(arch, folder), mode=mode.removesuffix("-rfn"),
+                       fusion="rfn" if mode == "fused-rfn" else "l1", device=device, precision=precision)
+    tracker = build_tracker(spec)
     if path == "pysot":
-        tracker.model = model.to(device)
+        tracker.model = load_model(spec).eval().to(device)
         tracker.channels_last = False
     return tracker
 
 
-def measure(arch: str, mode: str, device: str, path: str, precision: str, frames: int, warmup: int) -> float:
+def measure(arch: str, mode: str, device: str, path: str, precision: str, frames: int, warmup: int,
+            folder: Path) -> float:
     """Mean seconds per ``track`` call over ``frames`` frames after ``warmup`` frames."""
-    tracker = build(arch, mode, device, path, precision)
-    shipped = arch == "tiny" and path == "package"
+    tracker = build(arch, mode, device, path, precision, folder)
+    shipped = arch == "tiny"
     sequence = synthetic_frames(warmup + frames + 1)
     tracker.init(sequence[0], (200, 200, 60, 40))
     initial = tracker.center.copy(), tracker.size.copy()
@@ -97,7 +108,7 @@ def measure(arch: str, mode: str, device: str, path: str, precision: str, frames
 
 def runnable(device: str, arch: str, mode: str, path: str, precision: str) -> bool:
     """Whether the row exists: the shipped RFN is tiny's, fp16 needs CUDA, int8 a CPU."""
-    if mode == "fused-rfn" and (arch != "tiny" or path != "package"):
+    if mode == "fused-rfn" and arch != "tiny":
         return False
     return {"fp16": device == "cuda", "int8": device == "cpu"}.get(precision, True)
 
@@ -108,7 +119,7 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["rgb", "ir", "fused", "fused-rfn"],
                         help="fused-rfn: tiny with the shipped RFN (skipped for other archs)")
     parser.add_argument("--paths", nargs="+", default=["package"], choices=["package", "pysot"],
-                        help="pysot: the model as pysot runs it (BatchNorm separate, NCHW); not for fused-rfn")
+                        help="pysot: the model as pysot runs it (BatchNorm separate, NCHW)")
     parser.add_argument("--precisions", nargs="+", default=["fp32"], choices=list(PRECISIONS),
                         help="package path only (pysot runs fp32); fp16 on CUDA only, int8 on CPU only "
                              "(calibrated at init, outside the timing)")
@@ -116,7 +127,10 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=None, help="timed frames (default per arch: tiny 100, mobilev2 20, r50 6)")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    parser.add_argument("--checkpoint-dir", type=Path, default=None, metavar="DIR",
+                        help="folder of <arch>.pth pysot model-zoo files (default: seeded random weights)")
     args = parser.parse_args()
+    folder = args.checkpoint_dir or Path(tempfile.mkdtemp(prefix="bench_tracker_"))
     if args.threads:
         torch.set_num_threads(args.threads)
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
@@ -130,7 +144,7 @@ def main() -> None:
             continue
         count = args.frames or DEFAULT_FRAMES[arch]
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # random weights
-            seconds = measure(arch, mode, device, path, precision, count, args.warmup)
+            seconds = measure(arch, mode, device, path, precision, count, args.warmup, folder)
         print(f"{device:<7}{arch:<10}{mode:<10}{path:<8}{precision:<6}{count:>7}{seconds * 1000:>10.1f}"
               f"{1 / seconds:>10.2f}", flush=True)
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
