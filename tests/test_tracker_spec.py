@@ -106,3 +106,23 @@ def test_every_front_end_offers_the_same_options_with_the_same_help():
         assert {k: v for k, v in reference.items() if k not in excluded}.items() <= actions.items(), name
         assert not set(excluded) & set(actions), name
     assert reference.items() <= {a.dest: a.help for a in trax_parser()._actions}.items()
+
+
+def test_the_workspace_readme_lists_every_variable_and_the_paired_entries_parse():
+    import configparser
+    from pathlib import Path
+
+    from rgbt_track.vot import TRACKERS
+    from rgbt_track.vot.workspace import server_config
+
+    root = Path(__file__).resolve().parents[1] / "vot_workspace"
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert all(f"`env_{ENV_PREFIX}{f.name.upper()}`" in readme for f in fields(TrackerSpec))
+    ini = configparser.ConfigParser()
+    ini.read(root / "trackers.ini", encoding="utf-8")
+    paired = {name: server_config(root / "trackers.ini", name, ini[name])
+              for name in ("RFN-AFAT-paired", "AFAT-RGB-paired", "AFAT-IR-paired")}
+    assert {(s.arch, s.correction_arch, s.afat) for s in paired.values()} == {("mobilev2", "r50", True)}
+    assert [s.mode for s in paired.values()] == ["fused", "rgb", "ir"]
+    assert paired["RFN-AFAT-paired"].rfn_checkpoint.endswith("rfn.pth") and paired["RFN-AFAT-paired"].fusion == "rfn"
+    assert not set(paired) & set(TRACKERS)  # `rgbt-track evaluate` runs them only when named
