@@ -10,8 +10,8 @@ AMX and on GPUs, and is emulated (slow) elsewhere. int8 (``trackers.quantization
 at every init, which the wall time includes; on ``tiny`` it is slower than fp32 (its convs are too
 small for the int8 kernels), so this table measures what it does to tracking, not its speed.
 
-    python bench/bench_precision.py /tmp/val [--precisions fp32 bf16 int8] [--device cpu]
-    python bench/bench_precision.py /tmp/val --arch mobilev2 --checkpoint model.pth --rfn-checkpoint OUT/rfn.pth
+    python bench/bench_precision.py work/val [--precisions fp32 bf16 int8] [--device cpu]
+    python bench/bench_precision.py work/val --arch mobilev2 --checkpoint model.pth --rfn-checkpoint OUT/rfn.pth
 """
 from __future__ import annotations
 

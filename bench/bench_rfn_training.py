@@ -6,8 +6,8 @@ template/search pairs from VOT-layout ``--sequences`` exactly as ``rgbt-track tr
 and times ``--steps`` optimiser steps after ``--warmup`` untimed ones. ``data`` is the time spent
 reading and cropping pairs, ``step`` the frozen-tracker features + RFN forward/backward + Adam.
 
-    .venv/bin/rgbt-track make-sequences /tmp/bench_seqs --count 4 --length 60
-    .venv/bin/python bench/bench_rfn_training.py --sequences /tmp/bench_seqs
+    .venv/bin/rgbt-track make-sequences work/bench_seqs --count 4 --length 60
+    .venv/bin/python bench/bench_rfn_training.py --sequences work/bench_seqs
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Convolutional building blocks of RFN-Nest (SPEC §1.1, §1.3), reused by the tracking RFN.
+"""Convolutional building blocks of RFN-Nest (``docs/fusion_network.md``), reused by the tracking RFN.
 
 ``ConvLayer`` keeps the reference's attribute name ``conv2d`` so that its parameters are called
 ``...conv2d.weight`` / ``...conv2d.bias`` exactly as in the reference checkpoints.
@@ -76,7 +76,7 @@ class FusionConvs(nn.Module):
 
 
 class RFNBlock(FusionConvs):
-    """One RFN-Nest residual fusion network (SPEC §1.3): ``forward(phi_ir, phi_vi) -> phi_f``.
+    """One RFN-Nest residual fusion network (``docs/fusion_network.md``): ``forward(phi_ir, phi_vi) -> phi_f``.
 
     ``(B, C, H, W)`` x 2 -> ``(B, C, H, W)``; 56 C^2 + 6 C parameters. ``conv_a`` is the
     reference's ``conv_ir``, ``conv_b`` its ``conv_vi``, ``bottleneck`` its ``bottelblock``.

@@ -1,4 +1,4 @@
-"""RFN-Nest decoders (SPEC §1.4): the nest-connection decoder and the "No-nest" ablation (Sec. 4.6)."""
+"""RFN-Nest decoders (``docs/fusion_network.md``): the nest-connection decoder and the "No-nest" ablation (Sec. 4.6)."""
 from __future__ import annotations
 
 import torch

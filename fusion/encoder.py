@@ -1,4 +1,4 @@
-"""The RFN-Nest encoder (SPEC §1.2): 1x1 stem, four DenseBlockLight levels with max pooling."""
+"""The RFN-Nest encoder (``docs/fusion_network.md``): 1x1 stem, four DenseBlockLight levels with max pooling."""
 from __future__ import annotations
 
 import torch.nn.functional as F

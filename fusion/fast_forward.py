@@ -71,7 +71,7 @@ class _Block:
 
 @dataclass(frozen=True)
 class _RFN:
-    """``RFNBlock`` (SPEC §1.3): ``(phi_ir, phi_vi)`` each ``(B, C, H, W)`` -> ``phi_f (B, C, H, W)``."""
+    """``RFNBlock``: ``(phi_ir, phi_vi)`` each ``(B, C, H, W)`` -> ``phi_f (B, C, H, W)``."""
 
     fusion: _Conv
     conv_ir: _Conv

@@ -16,7 +16,7 @@ from fusion.strategies import get_strategy
 
 @dataclass
 class RFNNestConfig:
-    """Architecture options; the defaults are the paper's network (SPEC §1.2-§1.4)."""
+    """Architecture options; the defaults are the paper's network (``docs/fusion_network.md``)."""
 
     channels: tuple[int, ...] = field(default_factory=lambda: CHANNELS)
     stem_channels: int = 16

@@ -1,4 +1,4 @@
-"""The four residual fusion networks of RFN-Nest (SPEC §1.3), one per encoder scale."""
+"""The four residual fusion networks of RFN-Nest (``docs/fusion_network.md``), one per encoder scale."""
 from __future__ import annotations
 
 from torch import Tensor, nn

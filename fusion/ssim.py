@@ -1,4 +1,4 @@
-"""SSIM and MS-SSIM for training losses (SPEC §1.5), matching the RFN-Nest reference code.
+"""SSIM and MS-SSIM for training losses (``docs/fusion_network.md``), matching the RFN-Nest reference code.
 
 The reference (``pytorch_msssim`` as vendored by hli1221) uses a Gaussian window of 11 taps,
 sigma 1.5, shrunk to ``min(11, H, W)``, *valid* convolution (no padding), one window per channel,

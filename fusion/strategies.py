@@ -1,4 +1,4 @@
-"""Handcrafted feature-fusion strategies (SPEC §1.6), applied per scale to encoder features.
+"""Handcrafted feature-fusion strategies (``docs/fusion_network.md``), applied per scale to encoder features.
 
 Every strategy maps two feature maps of the same shape ``(B, C, H, W)`` (infrared first) to one
 fused map of that shape. All are batched (every sample fused independently) and run on any device.

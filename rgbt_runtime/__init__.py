@@ -14,6 +14,7 @@ import importlib
 
 _SOURCES = {
     "atomic_path": "rgbt_runtime.atomic",
+    "ensure_output_folder": "rgbt_runtime.atomic",
     "save_torch_atomic": "rgbt_runtime.atomic",
     "load_state_file": "rgbt_runtime.checkpoint_file",
     "DistContext": "rgbt_runtime.distributed",

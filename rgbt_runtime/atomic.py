@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from rgbt_runtime.errors import InputError
 
 
 @contextlib.contextmanager
@@ -41,3 +42,18 @@ def save_torch_atomic(obj: object, dest: str | os.PathLike) -> None:
 
     with atomic_path(dest) as tmp:
         torch.save(obj, tmp)
+
+
+def ensure_output_folder(folder: str | os.PathLike) -> Path:
+    """Create ``folder`` (and its parents) when missing; :class:`InputError` naming it when it
+    cannot hold outputs (a file in its place, not creatable, not writable)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"cannot create output folder {folder}: it exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output folder {folder}: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {folder} is not writable")
+    return folder

@@ -1,4 +1,4 @@
-"""The handcrafted fusion strategies of SPEC §1.6."""
+"""The handcrafted fusion strategies (``docs/fusion_network.md``)."""
 import pytest
 import torch
 

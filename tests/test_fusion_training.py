@@ -104,3 +104,21 @@ def test_worker_processes_give_the_same_run(folders, tmp_path):
     _train(*common, "--out", tmp_path / "w1.pth", "--workers", "1")
     a, b = _state(tmp_path / "w0.pth"), _state(tmp_path / "w1.pth")
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
+
+
+@pytest.mark.parametrize("stage", ["train-rfn", "train-one-stage"])
+def test_stage_two_and_one_stage_resume_bit_for_bit(folders, tmp_path, stage):
+    from fusion.model import checkpoint_dict
+
+    torch.manual_seed(0)
+    torch.save(checkpoint_dict(RFNNest(RFNNestConfig((4, 6, 8, 10), 4))), tmp_path / "ae.pth")
+    data = ["--ir", folders / "ir", "--vis", folders / "vis", *FAST]
+    common = [stage, *data, *(["--autoencoder", tmp_path / "ae.pth"] if stage == "train-rfn" else TINY)]
+    _train(*common, "--out", tmp_path / "straight.pth", "--max-steps", "4")
+    _train(*common, "--out", tmp_path / "resumed.pth", "--max-steps", "2")
+    _train(*common, "--out", tmp_path / "resumed.pth", "--max-steps", "4", "--resume")
+    a, b = _state(tmp_path / "straight.pth"), _state(tmp_path / "resumed.pth")
+    assert a["step"] == b["step"] == 4
+    assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
+    assert main([*map(str, common), "--out", str(tmp_path / "resumed.pth"), "--max-steps", "5", "--resume",
+                 "--lr", "1e-2"]) == 2

@@ -11,8 +11,8 @@ import torch
 
 from rgbt_runtime import InputError
 from rgbt_track.datasets.got10k import load_got10k_sequences
-from rgbt_track.training.base import (CHECKPOINT_NAME, BaseTrainConfig, build_pair_dataset, learning_rate,
-                                      train_base)
+from trackers.training.base_tracker import (CHECKPOINT_NAME, BaseTrainConfig, build_pair_dataset, learning_rate,
+                                           train_base)
 from trackers.training.pairs import PairConfig
 
 
@@ -59,18 +59,26 @@ def test_learning_rate_warms_up_then_decays():
 def test_resume_reproduces_an_uninterrupted_run_bit_for_bit(tmp_path):
     seqs = [BlobSequence(0), BlobSequence(1)]
     straight = train_base(seqs, SMALL, tmp_path / "a", progress=False)
-    half = dataclasses.replace(SMALL, steps=1)
-    train_base(seqs, half, tmp_path / "b", progress=False)
-    # a 1-step run's checkpoint has other settings (steps is not one of them): resume to 2 steps
+    train_base(seqs, SMALL, tmp_path / "b", progress=False, stop_at=1)
+    assert not (tmp_path / "b" / "model.pth").exists()  # stopped early: only the checkpoint
     resumed = train_base(seqs, SMALL, tmp_path / "b", resume=True, progress=False)
     a, b = torch.load(straight, weights_only=True), torch.load(resumed, weights_only=True)
     assert a.keys() == b.keys()
     for key in a:
         assert torch.equal(a[key], b[key]), key
     fresh = torch.load(tmp_path / "b" / CHECKPOINT_NAME, weights_only=True)
-    assert fresh["step"] == 2
-    with pytest.raises(InputError, match="other settings"):
+    assert fresh["step"] == 2 and fresh["task"] == "train-base"
+    with pytest.raises(InputError, match="other settings: different lr"):
         train_base(seqs, dataclasses.replace(SMALL, lr=5e-4), tmp_path / "b", resume=True, progress=False)
+
+
+@pytest.mark.parametrize("change, names", [({"steps": 4}, "steps"), ({"arch": "mobilev2"}, "arch")])
+def test_resume_refuses_other_steps_or_arch_in_one_line(tmp_path, change, names):
+    seqs = [BlobSequence(0)]
+    train_base(seqs, dataclasses.replace(SMALL, steps=1), tmp_path, progress=False)
+    with pytest.raises(InputError, match=f"different {names} ") as err:
+        train_base(seqs, dataclasses.replace(SMALL, **{"steps": 1, **change}), tmp_path, resume=True, progress=False)
+    assert "\n" not in str(err.value) and str(tmp_path / CHECKPOINT_NAME) in str(err.value)
 
 
 def _write_got10k(root: Path, frames: int = 3) -> None:

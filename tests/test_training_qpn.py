@@ -92,3 +92,19 @@ def test_kicked_tracker_moves_the_state_only_on_its_frames():
     assert 1.5 * 40 <= jump <= 3.0 * 40 and np.array_equal(centres[3], centres[2])
     kicked.init({}, (480, 480, 40, 20))
     assert kicked.frame == 0 and np.array_equal(kicked.track({}), [500, 490])
+
+
+def test_stopped_and_resumed_training_equals_straight_bit_for_bit(tmp_path):
+    rng = np.random.default_rng(3)
+    records = [_record(rng.uniform(0, 1, 30), seed=s) for s in range(2)]
+    config = QPNTrainConfig(history=4, epochs=2, batch_size=16)
+    straight, stats = train_qpn(records, config, progress=False, checkpoint=tmp_path / "a.ckpt")
+    train_qpn(records, QPNTrainConfig(history=4, epochs=1, batch_size=16), progress=False,
+              checkpoint=tmp_path / "b.ckpt")
+    resumed, resumed_stats = train_qpn(records, config, progress=False, checkpoint=tmp_path / "b.ckpt", resume=True)
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name
+    assert stats == resumed_stats
+    with pytest.raises(InputError, match="different lr"):
+        train_qpn(records, QPNTrainConfig(history=4, epochs=3, batch_size=16, lr=1e-2), progress=False,
+                  checkpoint=tmp_path / "b.ckpt", resume=True)

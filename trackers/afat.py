@@ -1,6 +1,6 @@
 """AFAT's failure-aware tracking: a QPN watches the base tracker and calls a correction tracker.
 
-Design (AFAT publishes no code; SPEC §2.2):
+Design (AFAT publishes no code; ``docs/tracker.md``):
 
 * ``init`` initialises the base and the correction tracker on the same frame and box and clears
   the response history.

@@ -1,6 +1,6 @@
 """Typed configuration of the Siamese trackers: tracking hyperparameters, anchors, architectures.
 
-Defaults are pysot's (``pysot/core/config.py``) and the VOT settings of SPEC §2.1 / §2.1b.
+Defaults are pysot's (``pysot/core/config.py``) and the VOT settings listed in ``docs/tracker.md``.
 """
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ ARCHITECTURES: dict[str, ArchSpec] = {
         weighted_rpn=False,
         pysot_config="siamrpn_mobilev2_l234_dwxcorr",
     ),
-    # tiny: no published tuning exists. It takes the r50 VOT values (SPEC §2.1), the settings the
+    # tiny: no published tuning exists. It takes the r50 VOT values (``docs/tracker.md``), the settings the
     # same lab used for its VOT-RGBT entry; the generated training sequences move smoothly, so the
     # strong cosine window (0.42) suits them as well.
     "tiny": ArchSpec(

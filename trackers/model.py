@@ -1,7 +1,7 @@
 """SiamRPN++ (``pysot/models/model_builder.py``): backbone -> neck -> multi-level depthwise RPN.
 
 Submodules are named ``backbone``, ``neck`` and ``rpn_head`` so pysot model-zoo checkpoints load
-strictly (SPEC §2.1 lists the key names).
+strictly (``docs/tracker.md`` lists the key names).
 """
 from __future__ import annotations
 

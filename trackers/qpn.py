@@ -1,4 +1,4 @@
-"""AFAT's Quality Prediction Network (QPN): is the tracker still on target? (SPEC §2.2).
+"""AFAT's Quality Prediction Network (QPN): is the tracker still on target? (``docs/tracker.md``).
 
 Input: the response maps of the last K frames, ``(B, K, A, S, S)``, each circularly shifted so
 that its peak sits at the corner (:func:`shift_peak_to_corner`), which makes the maps
@@ -7,7 +7,7 @@ translation invariant: only their shape (one sharp peak vs. several, spread) mat
 embeddings in order; a last linear layer gives two logits (index 0 = success, 1 = lost) from the
 final time step.
 
-AFAT publishes neither code nor widths. **Inferred** (SPEC §2.2): convs A -> 32 -> 64 -> 64, each
+AFAT publishes neither code nor widths. **Inferred** (``docs/tracker.md``): convs A -> 32 -> 64 -> 64, each
 3x3 stride 2 padding 1 + ReLU (25 -> 13 -> 7 -> 4), FC -> 256 + ReLU, LSTM 256 x 2 layers, FC 2.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``rfn-nest benchmark-strategies``: fuse the pairs with each strategy and score them (Table 3 layout).
 
 The encoder and decoder of the loaded model are shared by all strategies; only the per-scale
-fusion of the encoder features changes (SPEC §1.6), and ``rfn`` is the model's trained RFN. Each
+fusion of the encoder features changes (``docs/fusion_network.md``), and ``rfn`` is the model's trained RFN. Each
 fused image is min-max scaled to uint8 as the reference saves its outputs, then scored exactly as
 ``rfn-nest evaluate`` would score it from disk. Default metrics: the six of Table 3.
 """

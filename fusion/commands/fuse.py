@@ -8,7 +8,6 @@ complete and the error line says how many there are.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from rgbt_runtime.allocator import LOW_MEMORY_HELP, keep_freed_memory
@@ -84,23 +83,13 @@ def _load_pair(ir_path: Path, vis_path: Path, resize: bool):
     return ir, luma, crcb
 
 
-def _check_output_folder(folder: Path) -> None:
-    from rgbt_runtime.errors import InputError
-
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create output folder {folder}: {exc.strerror}") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"output folder {folder} is not writable")
-
-
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from rgbt_runtime.image_files import pair_images
     from fusion.images import check_writable_image_path, merge_luma, min_max_to_uint8, save_image, side_by_side
     from fusion.inference import fuse_arrays, load_model, resolve_device
+    from rgbt_runtime.atomic import ensure_output_folder
     from rgbt_runtime.errors import InputError
 
     folder_mode = _check_args(args)
@@ -118,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.low_memory:
         keep_freed_memory()
     for out in {out.parent for _, _, out in jobs} | ({args.preview.parent} if args.preview else set()):
-        _check_output_folder(out)
+        ensure_output_folder(out)
 
     written = 0
     for ir_path, vis_path, out in tqdm(jobs, desc="fusing", unit="pair", disable=len(jobs) < 2):

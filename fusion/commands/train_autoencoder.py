@@ -1,4 +1,4 @@
-"""``rfn-nest train-autoencoder``: training stage 1, the nest auto-encoder (SPEC §1.5)."""
+"""``rfn-nest train-autoencoder``: training stage 1, the nest auto-encoder (``docs/fusion_network.md``)."""
 from __future__ import annotations
 
 import argparse

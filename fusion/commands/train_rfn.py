@@ -1,4 +1,4 @@
-"""``rfn-nest train-rfn``: training stage 2, the four RFNs with the auto-encoder frozen (SPEC §1.5)."""
+"""``rfn-nest train-rfn``: training stage 2, the four RFNs with the auto-encoder frozen (``docs/fusion_network.md``)."""
 from __future__ import annotations
 
 import argparse

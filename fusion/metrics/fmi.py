@@ -5,8 +5,8 @@ Source: M. Haghighat, M. A. Razian, "Fast-FMI: non-reference image fusion metric
 
 * ``pixel``: MATLAB ``edge(x)`` — binary Sobel edges: Sobel/8 by correlation with replicate
   padding, threshold ``4 * mean(gx^2 + gy^2)`` on the squared magnitude, thinned by keeping only
-  pixels above both neighbours across the dominant gradient direction (SPEC §1.8 names the
-  feature "Sobel edges");
+  pixels above both neighbours across the dominant gradient direction (the reference evaluation
+  names the feature "Sobel edges");
 * ``dct``: the whole-image orthonormal 2-D DCT-II (``dct2``);
 * ``w``: one level of a 102-tap discrete Meyer DWT (``dwt2(x, 'dmey')``, half-point symmetric
   extension), the four subbands tiled ``[cA cH; cV cD]`` and min-max scaled to 0..1.

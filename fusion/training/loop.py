@@ -1,10 +1,13 @@
-"""The training loop all three stages share: seeded, resumable, atomic checkpoints, torchrun-ready.
+"""The three RFN-Nest training stages as one task of :class:`rgbt_runtime.trainer.Trainer`.
 
-Checkpoint files (``{"config", "model", "optimizer", "step", "stage", "train_config"}``) are
-written atomically every ``checkpoint_every`` steps and at the end, by the main process only.
-``resume=True`` continues from the file at ``out`` (same stage) and reproduces exactly the weights
-an uninterrupted run would have: the data order and crops depend only on (seed, epoch, position),
-and the optimizer state is restored.
+The trainer owns the loop: seeding, DDP under ``torchrun`` (every process trains on its share of
+each epoch; ``batch_size`` is per process), tqdm, atomic checkpoints with RNG states, resuming.
+The checkpoint file is the stage's output too: it holds the trainer's entries plus ``config``
+(what :func:`fusion.model.model_from_checkpoint` rebuilds the network from), ``stage`` and
+``train_config``. ``resume=True`` continues the file at ``out`` (same stage, same settings;
+``--epochs`` / ``--max-steps`` may grow, the learning rate is constant) and reproduces exactly
+the weights an uninterrupted run would have: the data order and crops depend only on
+(seed, epoch, position).
 """
 from __future__ import annotations
 
@@ -14,12 +17,12 @@ from pathlib import Path
 
 import torch
 from torch.utils.data import Dataset
-from tqdm import tqdm
 
 from fusion.data import SeededSampler, make_loader
 from fusion.model import checkpoint_dict
-from rgbt_runtime import init_distributed, load_state_file, save_torch_atomic, seed_everything
-from rgbt_runtime.errors import InputError
+from rgbt_runtime import init_distributed
+from rgbt_runtime.distributed import DistContext
+from rgbt_runtime.trainer import LoopConfig, Trainer, TrainingTask
 
 
 @dataclass
@@ -42,66 +45,63 @@ def _to(batch, device: torch.device):
     return batch.to(device, non_blocking=True)
 
 
+class StageTask(TrainingTask):
+    """One RFN-Nest stage: ``module`` is a :mod:`fusion.training.tasks` module, ``forward(batch) ->
+    (loss, terms)``, holding the :class:`fusion.model.RFNNest` as ``.model``."""
+
+    def __init__(self, module: torch.nn.Module, dataset: Dataset, config: TrainConfig, stage: str, world_size: int):
+        self.module, self.dataset, self.config, self.name = module, dataset, config, stage
+        per_rank = math.ceil(len(dataset) / world_size)
+        self.steps_per_epoch = math.ceil(per_rank / config.batch_size)
+
+    def settings(self) -> dict:
+        data = {"images": len(self.dataset), "size": getattr(self.dataset, "size", None),
+                "sampling": getattr(self.dataset, "mode", None)}
+        return {"batch_size": self.config.batch_size, "lr": self.config.lr, "seed": self.config.seed,
+                "model": self.entries()["config"], "loss": asdict(self.module.loss), "data": data}
+
+    def setup(self, ctx: DistContext) -> None:
+        self.module.to(ctx.device)
+        self.pin_memory = ctx.device.type == "cuda"
+
+    def model(self) -> torch.nn.Module:
+        return self.module.model
+
+    def network(self) -> torch.nn.Module:
+        return self.module
+
+    def optimizer(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam(self.module.trainable_parameters(), lr=self.config.lr)
+
+    def train_mode(self) -> None:
+        self.module.train()
+
+    def batches(self, start: int, ctx: DistContext):
+        step, cfg = start, self.config
+        while step < cfg.epochs * self.steps_per_epoch:
+            epoch, done = divmod(step, self.steps_per_epoch)
+            sampler = SeededSampler(len(self.dataset), cfg.seed, epoch, ctx.rank, ctx.world_size,
+                                    skip=done * cfg.batch_size)
+            for batch in make_loader(self.dataset, cfg.batch_size, sampler, cfg.workers, self.pin_memory):
+                yield batch
+                step += 1
+
+    def loss(self, network, batch, ctx):
+        return network(_to(batch, ctx.device))
+
+    def entries(self) -> dict:
+        config = checkpoint_dict(self.module.model)["config"]
+        return {"config": config, "stage": self.name, "train_config": asdict(self.config)}
+
+
 def train(task: torch.nn.Module, dataset: Dataset, config: TrainConfig, out: str | Path, stage: str,
-          resume: bool = False) -> dict:
-    """Run ``task`` (see :mod:`fusion.training.tasks`) over ``dataset``; returns the final checkpoint dict.
-
-    Under ``torchrun`` every process trains on its share of each epoch (DDP); ``batch_size`` is per
-    process. The model inside ``task`` must already hold its initial weights.
-    """
-    out = Path(out)
+          resume: bool = False) -> int:
+    """Run ``task`` (see :mod:`fusion.training.tasks`) over ``dataset``, checkpointing to ``out``;
+    returns the step reached. The model inside ``task`` must already hold its initial weights."""
     ctx = init_distributed(config.device)
-    seed_everything(config.seed)
-    if ctx.device.type == "cuda":
-        torch.backends.cudnn.benchmark = False
-        torch.backends.cudnn.deterministic = True
-    task.to(ctx.device)
-    optimizer = torch.optim.Adam(task.trainable_parameters(), lr=config.lr)
-    step = 0
-    if resume:
-        if not out.is_file():
-            raise InputError(f"--resume: no checkpoint at {out}")
-        state = load_state_file(out, map_location=ctx.device)
-        if state.get("stage") != stage:
-            raise InputError(f"--resume: {out} is a '{state.get('stage')}' checkpoint, not '{stage}'")
-        task.model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        step = int(state["step"])
-    wrapped = ctx.wrap(task)
-
-    per_rank = math.ceil(len(dataset) / ctx.world_size)
-    steps_per_epoch = math.ceil(per_rank / config.batch_size)
-    total = config.epochs * steps_per_epoch
+    stage_task = StageTask(task, dataset, config, stage, ctx.world_size)
+    total = config.epochs * stage_task.steps_per_epoch
     if config.max_steps is not None:
         total = min(total, config.max_steps)
-
-    def save() -> dict:
-        ckpt = checkpoint_dict(task.model, optimizer=optimizer.state_dict(), step=step, stage=stage,
-                               train_config=asdict(config))
-        if ctx.is_main:
-            save_torch_atomic(ckpt, out)
-        ctx.barrier()
-        return ckpt
-
-    bar = tqdm(total=total, initial=step, desc=stage, unit="step", disable=not ctx.is_main, dynamic_ncols=True)
-    task.train()
-    while step < total:
-        epoch, done = divmod(step, steps_per_epoch)
-        sampler = SeededSampler(len(dataset), config.seed, epoch, ctx.rank, ctx.world_size, skip=done * config.batch_size)
-        loader = make_loader(dataset, config.batch_size, sampler, config.workers, ctx.device.type == "cuda")
-        for batch in loader:
-            loss, terms = wrapped(_to(batch, ctx.device))
-            if not torch.isfinite(loss):
-                raise RuntimeError(f"{stage}: loss became {loss.item()} at step {step}")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            step += 1
-            bar.update(1)
-            bar.set_postfix({k: f"{v:.4g}" for k, v in terms.items()}, refresh=False)
-            if step % config.checkpoint_every == 0 and step < total:
-                save()
-            if step >= total:
-                break
-    bar.close()
-    return save()
+    loop = LoopConfig(steps=total, checkpoint_every=config.checkpoint_every, seed=config.seed, device=config.device)
+    return Trainer(stage_task, loop, out, ctx).run(resume=resume)

@@ -1,4 +1,4 @@
-"""RFN-Nest losses (SPEC §1.5): the auto-encoder loss and the RFN loss (detail + feature terms).
+"""RFN-Nest losses (``docs/fusion_network.md``): the auto-encoder loss and the RFN loss (detail + feature terms).
 
 Both take a list of decoder outputs (one, or three with deep supervision) and average the image
 terms over them. MS-SSIM uses ``normalize=True`` like the reference; in the standard form the

@@ -98,6 +98,11 @@ def _demo(root: Path, count: int, length: int, seed: int) -> str:
     note = fit_eao_window(root, length)
     if note:
         print(note)
+    from rgbt_track.vot.clips import write_clips
+    from rgbt_track.vot.workspace import find_workspaces
+
+    stage("one clip per tracker (first sequence, visible | thermal)")
+    write_clips(find_workspaces(root)[0], TRACKERS, root / "summary" / "clips")     # linked by the summary page
     text = evaluate_workspaces(root, TRACKERS, root / "summary", paper=True, stage=stage)
     stage("done")
     return f"{text}\ndemo total: {time.perf_counter() - start:.0f} s ({count} sequences x {length} frames, seed {seed})"

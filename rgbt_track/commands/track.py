@@ -30,9 +30,13 @@ def register(subparsers) -> None:
                     "atomically: on any error nothing is left behind.")
     p.add_argument("--color", type=Path, metavar="DIR", help="folder of visible frames")
     p.add_argument("--ir", type=Path, metavar="DIR", help="folder of thermal frames (same count and size)")
-    p.add_argument("--init", required=True, metavar="x,y,w,h",
-                   help="target box in the first frame, 0-based top-left corner and size")
+    p.add_argument("--init", metavar="x,y,w,h",
+                   help="target box in the first frame, 0-based top-left corner and size (with --show and no "
+                        "--init, draw it on the first frame)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="output text file")
+    p.add_argument("--video", type=Path, metavar="OUT.mp4",
+                   help="also write an MP4: visible | thermal side by side with the box, frame number and fps")
+    p.add_argument("--show", action="store_true", help="show the frames live (needs a display)")
     TrackerSpec.add_arguments(p)
     p.set_defaults(func=run)
 
@@ -45,8 +49,11 @@ def run(args: argparse.Namespace) -> int:
     from rgbt_runtime import InputError, atomic_path
     from rgbt_track.frames import list_frames, read_frame
     from rgbt_track.tracker_spec import build_tracker
+    from rgbt_track.visualize import TrackView
 
-    init_box = parse_box(args.init)
+    init_box = parse_box(args.init) if args.init is not None else None
+    if init_box is None and not args.show:
+        raise InputError("--init is required (or --show to draw the box on the first frame)")
     mode = getattr(args, "mode", None) or ("fused" if args.color and args.ir else "ir" if args.ir else "rgb")
     spec = TrackerSpec.from_args(args, mode=mode)
     needed = spec.channels
@@ -67,14 +74,21 @@ def run(args: argparse.Namespace) -> int:
             c, r = images["color"].shape, images["ir"].shape
             raise InputError(f"frame {i}: {paths['color'][i].name} is {c[1]}x{c[0]} but "
                              f"{paths['ir'][i].name} is {r[1]}x{r[0]}")
-        return {name: images[name] for name in needed}
+        return images
 
     start = time.perf_counter()
-    with atomic_path(args.out) as tmp, open(tmp, "w") as out:
-        tracker.init(frames(0), init_box)
+    with atomic_path(args.out) as tmp, open(tmp, "w") as out, TrackView(args.video, args.show) as view:
+        images = frames(0)
+        init_box = init_box or view.select_box(images)
+        tracker.init({name: images[name] for name in needed}, init_box)
         out.write(_line(init_box))
+        view.frame(0, images, init_box, 0.0)
         for i in tqdm(range(1, count), desc=f"track {mode}", unit="frame", disable=None):
-            out.write(_line(tracker.track(frames(i)).box))
+            images = frames(i)
+            tick = time.perf_counter()
+            box = tracker.track({name: images[name] for name in needed}).box
+            view.frame(i, images, box, time.perf_counter() - tick)
+            out.write(_line(box))
     fps = (count - 1) / max(time.perf_counter() - start, 1e-9)
     print(f"tracked {count} frames ({spec.arch}, {mode}, {fps:.1f} frames/s) -> {args.out}")
     return 0

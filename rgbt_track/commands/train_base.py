@@ -32,16 +32,19 @@ def register(subparsers) -> None:
     p.add_argument("--workers", type=int, default=0, help="data-loader worker processes")
     p.add_argument("--checkpoint-every", type=int, default=100, metavar="N", help="steps between checkpoints")
     p.add_argument("--checkpoint", metavar="FILE", help="start from these tracker weights instead of random ones")
-    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pth")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from OUT/checkpoint.pth (same settings, --steps included)")
+    p.add_argument("--stop-at", type=int, metavar="STEP",
+                   help="stop after this step with a checkpoint to --resume later (the schedule still spans --steps)")
     p.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from rgbt_runtime import InputError
-    from rgbt_track.training.base import CHECKPOINT_NAME, BaseTrainConfig, load_training_sequences, train_base
     from trackers.config import get_arch
     from trackers.training.augment import CropAugment
+    from trackers.training.base_tracker import BaseTrainConfig, train_base
     from trackers.training.pairs import PairConfig
 
     for name, value in (("--steps", args.steps), ("--batch-size", args.batch_size),
@@ -53,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 0:
         raise InputError(f"--workers must be >= 0, got {args.workers}")
     get_arch(args.arch)
-    if args.resume and not (__import__("pathlib").Path(args.out) / CHECKPOINT_NAME).is_file():
-        raise InputError(f"--resume: no {CHECKPOINT_NAME} in {args.out}")
+    if args.stop_at is not None and args.stop_at < 1:
+        raise InputError(f"--stop-at must be >= 1, got {args.stop_at}")
     if args.search_size < 167 or (args.search_size - 127) % 8:
         raise InputError(f"--search-size must be >= 167 and 127 + a multiple of 8, got {args.search_size}")
     if not 0 <= args.search_shift <= (args.search_size - 127) / 2 + 32:
@@ -65,6 +68,25 @@ def run(args: argparse.Namespace) -> int:
                              optimizer=args.optimizer, seed=args.seed, num_workers=args.workers,
                              checkpoint_every=args.checkpoint_every, pairs=pairs)
     final = train_base(sequences, config, args.out, resume=args.resume, init_weights=args.checkpoint,
-                       device=args.device)
-    print(f"wrote {final}")
+                       device=args.device, stop_at=args.stop_at)
+    stopped = args.stop_at is not None and args.stop_at < args.steps
+    print(f"stopped after step {args.stop_at}: --resume continues the run" if stopped else f"wrote {final}")
     return 0
+
+
+def load_training_sequences(vot_dirs=(), got10k_dirs=()) -> list:
+    """All sequences of the given VOT-layout and GOT-10k-layout folders with an annotated frame."""
+    import numpy as np
+
+    from rgbt_runtime import InputError
+    from rgbt_track.datasets.got10k import load_got10k_sequences
+    from rgbt_track.datasets.vot import load_vot_sequences
+
+    sequences = [s for folder in vot_dirs for s in load_vot_sequences(folder)]
+    sequences += [s for folder in got10k_dirs for s in load_got10k_sequences(folder)]
+    if not sequences:
+        raise InputError("no training sequences (give --sequences and/or --got10k)")
+    usable = [s for s in sequences if np.isfinite(np.asarray(s.groundtruth)).all(axis=1).any()]
+    if not usable:
+        raise InputError("no training sequence has an annotated frame")
+    return usable

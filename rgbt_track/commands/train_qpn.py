@@ -18,9 +18,10 @@ def register(subparsers) -> None:
                     "sequences), record the response map of every frame and its IoU, and train the QPN on "
                     "windows of the last --history responses: success if IoU > 0.5, lost if IoU < 0.1, others "
                     "ignored, class-weighted cross-entropy. Writes the QPN weights to OUT, recording the "
-                    "base tracker's arch and mode (the QPN is refused for any other). A training sequence "
-                    "that is also an evaluation sequence (the VOT-RGBT2019/2020 names, --eval-workspace) "
-                    "is refused.",
+                    "base tracker's arch and mode (the QPN is refused for any other), and the training state "
+                    "to OUT's name + .checkpoint (after every epoch, for --resume). A training sequence that "
+                    "is also an evaluation sequence (the VOT-RGBT2019/2020 names, --eval-workspace) is "
+                    "refused. Runs under torchrun as DistributedDataParallel.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     TrainingData.add_arguments(p, stills=False)
     TrackerSpec.add_arguments(p, exclude=EXCLUDED)
@@ -35,13 +36,15 @@ def register(subparsers) -> None:
     p.add_argument("--max-frames", type=int, default=0, metavar="N",
                    help="record at most the first N frames of each sequence (0: all)")
     p.add_argument("--seed", type=int, default=0, help="seed of the QPN weights, the batches and the kicks")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in OUT.checkpoint (the runs are recorded again; --epochs may grow)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from rgbt_runtime import InputError
+    from rgbt_runtime import InputError, init_distributed
     from rgbt_track.tracker_spec import build_tracker
     from rgbt_track.training.qpn import QPNTrainConfig, record_runs, train_qpn
     from trackers.qpn import save_qpn
@@ -65,14 +68,18 @@ def run(args: argparse.Namespace) -> int:
                           history=args.history, seed=args.seed)
     config = QPNTrainConfig(history=args.history, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                             seed=args.seed)
-    qpn, stats = train_qpn(records, config)
     fused = spec.mode == "fused"
-    meta = {"fusion": spec.fusion if fused else None,
-            "checkpoint": Path(spec.checkpoint).name if spec.checkpoint else "shipped",
-            "rfn_checkpoint": Path(spec.rfn_checkpoint).name if fused and spec.rfn_checkpoint else None,
-            "sequences": len(sequences), "kicks": args.kicks, **stats}
-    save_qpn(qpn, args.out, arch=spec.arch, mode=spec.mode, meta=meta)
-    print(f"wrote {args.out}: {stats['success']} success / {stats['lost']} lost windows, "
-          f"training balanced accuracy {stats['accuracy']:.3f}, lost recall {stats['lost_recall']:.3f}")
+    recording = {"arch": spec.arch, "mode": spec.mode, "fusion": spec.fusion if fused else None,
+                 "checkpoint": Path(spec.checkpoint).name if spec.checkpoint else "shipped",
+                 "rfn_checkpoint": Path(spec.rfn_checkpoint).name if fused and spec.rfn_checkpoint else None,
+                 "kicks": args.kicks, "max_frames": args.max_frames, "sequences": len(sequences)}
+    device = None if spec.device == "auto" else spec.resolved_device()
+    qpn, stats = train_qpn(records, config, checkpoint=f"{args.out}.checkpoint", resume=args.resume,
+                           recording=recording, device=device)
+    if init_distributed(device).is_main:
+        meta = {k: v for k, v in recording.items() if k not in ("arch", "mode")}
+        save_qpn(qpn, args.out, arch=spec.arch, mode=spec.mode, meta={**meta, **stats})
+        print(f"wrote {args.out}: {stats['success']} success / {stats['lost']} lost windows, "
+              f"training balanced accuracy {stats['accuracy']:.3f}, lost recall {stats['lost_recall']:.3f}")
     return 0
 

@@ -46,9 +46,21 @@ def read_rows(path: Path, allowed_counts: tuple[int, ...] = (4,), special: tuple
     return rows
 
 
-def read_boxes(path: Path) -> np.ndarray:
-    """``(N, 4)`` float rows of a 4-number-per-line file (x,y,w,h or x1,y1,x2,y2: caller decides)."""
-    return np.asarray(read_rows(path), dtype=np.float64)
+def read_boxes(path: Path, width: int = 4) -> np.ndarray:
+    """``(N, width)`` float rows of a ``width``-number-per-line file (x,y,w,h or x1,y1,x2,y2: caller decides).
+
+    Compiled fast path (:mod:`rgbt_track.datasets.box_text`); any irregular file goes through
+    :func:`read_rows`, whose error names the line.
+    """
+    from rgbt_track.datasets.box_text import parse_box_bytes
+
+    if not path.is_file():
+        raise InputError(f"annotation file not found: {path}")
+    boxes = parse_box_bytes(path.read_bytes(), width)
+    if boxes is not None:
+        return boxes
+    rows = read_rows(path, allowed_counts=(width,))
+    return np.asarray(rows, dtype=np.float64)
 
 
 def corners_to_xywh(rows: np.ndarray) -> np.ndarray:

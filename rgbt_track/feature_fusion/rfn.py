@@ -1,6 +1,6 @@
 """The reduced residual fusion network (RFN) that fuses the tracker's RGB and IR neck features.
 
-Paper Fig. 17 and SPEC §2.3: after the shared neck, one RFN per level fuses RGB and IR features;
+Paper Fig. 17 and ``docs/tracking_rfn.md``: after the shared neck, one RFN per level fuses RGB and IR features;
 the same RFN serves the template (7x7) and the search (31x31) branch, and the fused features feed
 the frozen RPN heads. Five convolutions per level (C = the level's channel count)::
 
@@ -24,7 +24,7 @@ Choices where the paper is silent (see ``docs/tracking_rfn.md``):
   modality and Conv4 is zero, so a freshly built RFN already hands the heads
   features of the scale they were trained on, and training only has to learn the correction.
   ``init="default"`` keeps PyTorch's default initialisation everywhere.
-* **Concatenation order** RGB first (SPEC §2.3 writes ``cat[phi_rgb, phi_ir]``).
+* **Concatenation order** RGB first (the paper's ``cat[phi_rgb, phi_ir]``).
 """
 from __future__ import annotations
 

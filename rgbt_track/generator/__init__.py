@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from rgbt_runtime.atomic import ensure_output_folder
 from rgbt_runtime.errors import InputError
 from rgbt_track.generator.render import render_frame
 from rgbt_track.generator.scene import build_scene
@@ -26,17 +27,6 @@ MIN_SIZE = (64, 64)
 def sequence_name(index: int) -> str:
     """Name of the ``index``-th generated sequence (also its folder name)."""
     return f"synth-{index:03d}"
-
-
-def _check_out_dir(out_dir: Path) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"output path exists and is not a folder: {out_dir}")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError(f"cannot create output folder {out_dir}: {error.strerror}") from None
-    if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise InputError(f"output folder is not writable: {out_dir}")
 
 
 def generate_sequences(out_dir: str | os.PathLike, count: int = 8, length: int = 200, seed: int = 0,
@@ -59,7 +49,7 @@ def generate_sequences(out_dir: str | os.PathLike, count: int = 8, length: int =
         raise InputError(f"size must be at least {MIN_SIZE[0]}x{MIN_SIZE[1]}, got {size[0]}x{size[1]}")
     pairs = load_texture_pairs(textures) if textures is not None else None
     out_dir = Path(out_dir)
-    _check_out_dir(out_dir)
+    ensure_output_folder(out_dir)
     folders = []
     for index in tqdm(range(count), desc="sequences", unit="seq", disable=not progress):
         rng = np.random.default_rng([seed, index])

@@ -1,4 +1,4 @@
-"""L_RFN for the tracking RFN: ``alpha * L_detail + L_feature`` (paper Eq. 4, 6 and 7; SPEC §2.3).
+"""L_RFN for the tracking RFN: ``alpha * L_detail + L_feature`` (paper Eq. 4, 6 and 7; ``docs/tracking_rfn.md``).
 
 Per neck level m, with ``phi_f`` the RFN output and ``phi_rgb``, ``phi_ir`` its inputs::
 
@@ -8,7 +8,7 @@ Per neck level m, with ``phi_f`` the RFN output and ``phi_rgb``, ``phi_ir`` its 
 ``l1`` is the DenseFuse l1-norm strategy (``fusion.strategies.l1_norm``) and SSIM the single-scale
 ``fusion.ssim.ssim``; the l1 target is treated as a constant (it depends only on the frozen
 tracker's features). The paper's values are the defaults where it gives them (alpha 700,
-w_vi 3, w_ir 6, Gaussian window 11 with sigma 1.5). The open points of SPEC §2.3 are options;
+w_vi 3, w_ir 6, Gaussian window 11 with sigma 1.5). The paper's open points are options;
 the defaults chosen here and why:
 
 * ``level_weights`` (w1) — default equal weights. The paper's {1, 10, 100, 1000} balances four
@@ -20,7 +20,7 @@ the defaults chosen here and why:
   a range guessed from the first sample would mis-scale the others). A float fixes it globally.
 * ``normalize_modality_weights`` — default off: the paper's 3 and 6 are used as given. Turning it
   on uses w / (w_vi + w_ir) (1/3 and 2/3), which keeps the target at the scale the frozen heads
-  saw; it is the ablation SPEC §2.3 asks for (see ``docs/tracking_rfn.md`` for its effect).
+  saw; it is an ablation (see ``docs/tracking_rfn.md`` for its effect).
 * ``feature_reduction`` — default "mean" (squared error averaged over elements, as the reference
   RFN-Nest code does) so the term does not grow with batch size or map size; "sum" is the
   Frobenius norm of Eq. 6, summed over the batch.

@@ -1,11 +1,13 @@
-"""GTOT / RGBT234 style scoring (MPR, MSR) of tracker result files, for users outside the VOT toolkit."""
+"""GTOT / RGBT234 (MPR, MSR) and LasHeR (PR, NPR, SR) scoring of tracker result files, outside the VOT toolkit."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from rgbt_track.scoring.boxes import TrackerScore
 from rgbt_track.scoring.gtot import score_gtot
-from rgbt_track.scoring.results_io import load_ground_truth, load_tracker_results, tracker_names
+from rgbt_track.scoring.lasher import LasherConventions, LasherScore, score_lasher
+from rgbt_track.scoring.results_io import (lasher_tracker_folders, load_ground_truth, load_lasher_ground_truth,
+                                           load_lasher_results, load_tracker_results, tracker_names)
 from rgbt_track.scoring.rgbt234 import score_rgbt234
 
 SCORERS = {"gtot": score_gtot, "rgbt234": score_rgbt234}
@@ -27,4 +29,20 @@ def score_results(dataset: str, gt_dir: Path, results_dir: Path, round_results: 
     return scores
 
 
-__all__ = ["TrackerScore", "score_results", "score_gtot", "score_rgbt234", "SCORERS"]
+def score_lasher_results(gt_dir: Path, results_dir: Path, conventions: LasherConventions = LasherConventions(),
+                         names: list[str] | None = None, progress: bool = False) -> list[LasherScore]:
+    """PR / NPR / SR of every ``<Tracker>_tracking_result`` folder of ``results_dir`` over the
+    sequences of ``gt_dir`` (or ``names``)."""
+    from tqdm import tqdm
+
+    truth = load_lasher_ground_truth(Path(gt_dir), names)
+    lengths = {name: len(boxes) for name, boxes in truth.items()}
+    scores = []
+    for tracker, folder in tqdm(lasher_tracker_folders(Path(results_dir)).items(), desc="trackers",
+                                disable=not progress):
+        scores.append(score_lasher(tracker, truth, load_lasher_results(folder, lengths), conventions))
+    return scores
+
+
+__all__ = ["TrackerScore", "LasherScore", "LasherConventions", "score_results", "score_lasher_results",
+           "score_gtot", "score_rgbt234", "score_lasher", "SCORERS"]

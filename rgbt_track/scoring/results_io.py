@@ -9,6 +9,10 @@ Ground truth: GTOT ``<gt>/<seq>/groundTruth_v.txt`` and ``groundTruth_i.txt`` (`
 ``w = x2 - x1`` as GTOT's own ``init.txt``); RGBT234 ``<gt>/<seq>/visible.txt`` and
 ``infrared.txt`` (``x,y,w,h``). The sequence list is ``SequencesName.txt`` (GTOT) or
 ``list.txt`` when present, else every sub-folder that has the files.
+
+LasHeR (the LasHeR toolkit's layout): results ``<results>/<Tracker>_tracking_result/<seq>.txt``
+(``x,y,w,h`` per line, possibly longer than the ground truth); ground truth ``<gt>/<seq>.txt``
+(the toolkit's ``annos/``) or the dataset's ``<gt>/<seq>/init.txt``.
 """
 from __future__ import annotations
 
@@ -86,3 +90,60 @@ def load_tracker_results(results_dir: Path, tracker: str, lengths: dict[str, int
     """``{sequence: (N, 4)}`` from ``results_dir/tracker/tracker_<sequence>.txt`` for every sequence."""
     folder = results_dir / tracker
     return {name: read_result_file(folder / f"{tracker}_{name}.txt", frames) for name, frames in lengths.items()}
+
+
+LASHER_SUFFIX = "_tracking_result"
+
+
+def read_name_list(path: Path) -> list[str]:
+    """Sequence names, one per line (blank lines ignored); InputError naming ``path`` when missing or empty."""
+    if not path.is_file():
+        raise InputError(f"sequence list not found: {path}")
+    names = path.read_text(encoding="utf-8", errors="replace").split()
+    if not names:
+        raise InputError(f"sequence list is empty: {path}")
+    return names
+
+
+def load_lasher_ground_truth(gt_dir: Path, names: list[str] | None = None) -> dict[str, np.ndarray]:
+    """``{sequence: (N, 4)}`` x, y, w, h from the toolkit's ``<gt>/<seq>.txt`` or the dataset's
+    ``<gt>/<seq>/init.txt``; every sequence there, or those of ``names``."""
+    if not gt_dir.is_dir():
+        raise InputError(f"ground-truth folder not found: {gt_dir}")
+    if names is None:
+        files = sorted(gt_dir.glob("*.txt"), key=natural_key)
+        if not files:
+            files = sorted(gt_dir.glob("*/init.txt"), key=lambda p: natural_key(p.parent))
+        if not files:
+            raise InputError(f"no LasHeR ground truth (<seq>.txt or <seq>/init.txt) in {gt_dir}")
+        return {(p.stem if p.name != "init.txt" else p.parent.name): read_boxes(p) for p in files}
+    truth = {}
+    for name in names:
+        path = gt_dir / f"{name}.txt"
+        truth[name] = read_boxes(path if path.is_file() or not (gt_dir / name).is_dir() else gt_dir / name / "init.txt")
+    return truth
+
+
+def lasher_tracker_folders(results_dir: Path) -> dict[str, Path]:
+    """``{tracker: folder}`` for every ``<Tracker>_tracking_result`` folder of ``results_dir``."""
+    if not results_dir.is_dir():
+        raise InputError(f"results folder not found: {results_dir}")
+    folders = {p.name[:-len(LASHER_SUFFIX)]: p for p in sorted(results_dir.iterdir(), key=natural_key)
+               if p.is_dir() and p.name.endswith(LASHER_SUFFIX) and len(p.name) > len(LASHER_SUFFIX)}
+    if not folders:
+        raise InputError(f"no tracker folders in {results_dir} (expected <Tracker>{LASHER_SUFFIX}/<sequence>.txt)")
+    return folders
+
+
+def load_lasher_results(folder: Path, lengths: dict[str, int]) -> dict[str, np.ndarray]:
+    """``{sequence: (M, 4)}`` from ``folder/<sequence>.txt``, ``M >= N`` (longer files are cut when scored)."""
+    results = {}
+    for name, frames in lengths.items():
+        path = folder / f"{name}.txt"
+        if not path.is_file():
+            raise InputError(f"result file not found: {path}")
+        boxes = read_boxes(path)
+        if len(boxes) < frames:
+            raise InputError(f"{path}: {len(boxes)} lines for {frames} frames")
+        results[name] = boxes
+    return results

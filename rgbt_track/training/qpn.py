@@ -1,4 +1,4 @@
-"""Training data and loop of AFAT's Quality Prediction Network (SPEC §2.2).
+"""Training data and loop of AFAT's Quality Prediction Network (``docs/tracker.md``).
 
 1. :func:`record_runs` runs the base tracker once over every sequence (no resets; the tracker
    drifts and stays lost as it would in use) and keeps each frame's response map (peak shifted
@@ -10,11 +10,14 @@
    takes the label of its last frame: success when IoU > 0.5, lost when IoU < 0.1, ignored in
    between or when the frame is not annotated.
 3. :func:`train_qpn` minimises the class-weighted cross-entropy (weights inversely proportional
-   to the class counts, so the rare "lost" class counts as much as "success") with Adam.
+   to the class counts, so the rare "lost" class counts as much as "success") with Adam, as a
+   task of :class:`rgbt_runtime.trainer.Trainer` (DDP under ``torchrun``, checkpoints, resume).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -22,7 +25,8 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from rgbt_runtime import InputError, seed_everything
+from rgbt_runtime import DistContext, InputError
+from rgbt_runtime.trainer import LoopConfig, Trainer, TrainingTask, plain
 from rgbt_track.datasets.sequence import RGBTSequence
 from rgbt_track.evaluation.iou import Tracker, frame_ious, run_sequence
 from trackers.qpn import LOST, SUCCESS, QPNConfig, QualityPredictionNetwork, shift_peak_to_corner
@@ -126,42 +130,101 @@ def class_weights(labels: np.ndarray) -> torch.Tensor:
     return torch.tensor(len(labels) / (2 * counts), dtype=torch.float32)
 
 
-def train_qpn(records: Sequence[ResponseRecord], config: QPNTrainConfig = QPNTrainConfig(),
-              qpn_config: QPNConfig | None = None, progress: bool = True) -> tuple[QualityPredictionNetwork, dict]:
-    """Train a QPN on recorded runs; return it and ``{"success", "lost", "accuracy", "lost_recall", "loss"}``
-    (counts, and the training-set balanced accuracy / recall of the lost class after the last epoch).
+class QPNTask(TrainingTask):
+    """Class-weighted cross-entropy over labelled history windows (a trainer task).
 
-    Raises :class:`InputError` when either class has no window (e.g. the tracker never got lost).
+    A step is one batch of a ``torch.randperm`` of the windows per epoch (one seeded generator
+    across epochs, so any step's batch is found again by replaying the permutations); under
+    ``torchrun`` each process takes every ``world_size``-th window of the batch.
     """
-    windows, labels = history_windows(records, config)
-    counts = np.bincount(labels, minlength=2) if len(labels) else np.zeros(2, dtype=int)
-    if counts.min() == 0:
-        raise InputError(f"need both success (IoU > {config.success_iou}) and lost (IoU < {config.lost_iou}) "
-                         f"windows of {config.history} frames; got {counts[SUCCESS]} success and "
-                         f"{counts[LOST]} lost: use more or harder sequences")
-    seed_everything(config.seed)
-    a, s = records[0].responses.shape[1], records[0].responses.shape[2]
-    qpn = QualityPredictionNetwork(qpn_config or QPNConfig(history=config.history, anchor_num=a, score_size=s))
-    optimizer = torch.optim.Adam(qpn.parameters(), lr=config.lr)
-    weights = class_weights(labels)
-    label_tensor = torch.from_numpy(labels)
-    generator = torch.Generator().manual_seed(config.seed)
 
-    def batch(indices: torch.Tensor) -> torch.Tensor:
-        return torch.stack([records[windows[i][0]].responses[windows[i][1] - config.history + 1:windows[i][1] + 1]
+    name = "train-qpn"
+
+    def __init__(self, records: Sequence[ResponseRecord], config: QPNTrainConfig, qpn_config: QPNConfig | None,
+                 recording: dict | None = None):
+        self.records, self.config, self.recording = records, config, dict(recording or {})
+        self.windows, labels = history_windows(records, config)
+        counts = np.bincount(labels, minlength=2) if len(labels) else np.zeros(2, dtype=int)
+        if counts.min() == 0:
+            raise InputError(f"need both success (IoU > {config.success_iou}) and lost (IoU < {config.lost_iou}) "
+                             f"windows of {config.history} frames; got {counts[SUCCESS]} success and "
+                             f"{counts[LOST]} lost: use more or harder sequences")
+        self.counts, self.labels, self.weights = counts, torch.from_numpy(labels), class_weights(labels)
+        a, s = records[0].responses.shape[1], records[0].responses.shape[2]
+        self.qpn_config = qpn_config or QPNConfig(history=config.history, anchor_num=a, score_size=s)
+        self.steps_per_epoch = -(-len(labels) // config.batch_size)
+        self.last_loss = 0.0
+
+    def settings(self) -> dict:
+        c = self.config
+        return {"history": c.history, "success_iou": c.success_iou, "lost_iou": c.lost_iou, "batch_size": c.batch_size,
+                "lr": c.lr, "seed": c.seed, "qpn": plain(dataclasses.asdict(self.qpn_config)),
+                "windows": [int(v) for v in self.counts], "recording": self.recording}
+
+    def setup(self, ctx: DistContext) -> None:
+        self.qpn = QualityPredictionNetwork(self.qpn_config).to(ctx.device)
+
+    def model(self) -> torch.nn.Module:
+        return self.qpn
+
+    def optimizer(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam(self.qpn.parameters(), lr=self.config.lr)
+
+    def window_batch(self, indices: torch.Tensor) -> torch.Tensor:
+        """Response windows ``[B, history, A, S, S]`` of the given window indices."""
+        h = self.config.history
+        return torch.stack([self.records[self.windows[i][0]].responses[self.windows[i][1] - h + 1:self.windows[i][1] + 1]
                             for i in indices.tolist()])
 
-    qpn.train()
-    loss = torch.zeros(())
-    for _ in tqdm(range(config.epochs), desc="train-qpn", unit="epoch", disable=not progress):
-        for indices in torch.randperm(len(labels), generator=generator).split(config.batch_size):
-            loss = F.cross_entropy(qpn(batch(indices)), label_tensor[indices], weight=weights)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-    qpn.eval()
-    with torch.inference_mode():
-        predicted = torch.cat([qpn(batch(ix)).argmax(1) for ix in torch.arange(len(labels)).split(256)])
-    recall = [float((predicted[label_tensor == c] == c).float().mean()) for c in (SUCCESS, LOST)]
-    return qpn, {"success": int(counts[SUCCESS]), "lost": int(counts[LOST]), "loss": loss.item(),
-                 "accuracy": float(np.mean(recall)), "lost_recall": recall[LOST]}
+    def batches(self, start: int, ctx: DistContext):
+        generator, step = torch.Generator().manual_seed(self.config.seed), 0
+        for _ in range(self.config.epochs):
+            for indices in torch.randperm(len(self.labels), generator=generator).split(self.config.batch_size):
+                if step >= start:
+                    if len(indices) < ctx.world_size:  # every process needs a window
+                        indices = indices.repeat(ctx.world_size)
+                    yield indices[ctx.rank::ctx.world_size]
+                step += 1
+
+    def loss(self, network, indices, ctx):
+        logits = network(self.window_batch(indices).to(ctx.device))
+        loss = F.cross_entropy(logits, self.labels[indices].to(ctx.device), weight=self.weights.to(ctx.device))
+        self.last_loss = loss.item()
+        return loss, {"loss": self.last_loss}
+
+    def state(self) -> dict:
+        return {"loss": self.last_loss}
+
+    def load_state(self, state: dict) -> None:
+        self.last_loss = float(state.get("loss", 0.0))
+
+    def statistics(self) -> dict:
+        """Window counts, and the training-set balanced accuracy / lost recall of the QPN now."""
+        self.qpn.eval()
+        device = next(self.qpn.parameters()).device
+        with torch.inference_mode():
+            predicted = torch.cat([self.qpn(self.window_batch(ix).to(device)).argmax(1).cpu()
+                                   for ix in torch.arange(len(self.labels)).split(256)])
+        recall = [float((predicted[self.labels == c] == c).float().mean()) for c in (SUCCESS, LOST)]
+        return {"success": int(self.counts[SUCCESS]), "lost": int(self.counts[LOST]), "loss": self.last_loss,
+                "accuracy": float(np.mean(recall)), "lost_recall": recall[LOST]}
+
+
+def train_qpn(records: Sequence[ResponseRecord], config: QPNTrainConfig = QPNTrainConfig(),
+              qpn_config: QPNConfig | None = None, progress: bool = True, checkpoint: str | Path | None = None,
+              resume: bool = False, recording: dict | None = None,
+              device: str | None = "cpu") -> tuple[QualityPredictionNetwork, dict]:
+    """Train a QPN on recorded runs; return it (eval mode) and ``{"success", "lost", "accuracy",
+    "lost_recall", "loss"}`` (window counts, the training-set balanced accuracy / recall of the lost
+    class after the last step, the last batch's loss).
+
+    ``checkpoint`` is the trainer's checkpoint file (saved after every epoch; None: none);
+    ``resume`` continues it (``epochs`` may grow; ``recording`` describes how ``records`` were made
+    and must match too). Raises :class:`InputError` when either class has no window (e.g. the
+    tracker never got lost).
+    """
+    task = QPNTask(records, config, qpn_config, recording)
+    loop = LoopConfig(steps=config.epochs * task.steps_per_epoch, checkpoint_every=task.steps_per_epoch,
+                      seed=config.seed, device=device, progress=progress)
+    Trainer(task, loop, checkpoint).run(resume=resume)
+    return task.qpn, task.statistics()

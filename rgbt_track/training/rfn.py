@@ -1,4 +1,4 @@
-"""Training loop of the tracking RFN with the Siamese tracker frozen (paper Sec. 5.1, SPEC §2.3).
+"""Training loop of the tracking RFN with the Siamese tracker frozen (paper Sec. 5.1, ``docs/tracking_rfn.md``).
 
 Only the RFN learns: the tracker's parameters have ``requires_grad=False`` and the whole tracker
 stays in eval mode (its batch norms use their running statistics), so its weights are untouched.
@@ -6,12 +6,12 @@ Each step takes ``batch_size`` template/search pairs per process (both modalitie
 same geometry), runs the frozen backbone + neck on the RGB and IR crops, fuses every level with the
 RFN and minimises L_RFN on the template and the search features (the mean of the two branches).
 
-Determinism and resuming: pair ``i`` is a pure function of ``(seed, i)``
-(:class:`trackers.training.pairs.PairDataset`), and step ``s`` of process ``r`` uses the pairs a
-``DistributedSampler`` (no shuffling; the pairs are random already) assigns to it at positions
-``s * batch_size ...``; a resumed run restarts at the saved step with the saved RFN and Adam state
-and therefore reproduces an uninterrupted run exactly. Checkpoints are written atomically every
-``checkpoint_every`` steps, so a killed run loses at most that many steps.
+The loop, the checkpoints and resuming are :class:`rgbt_runtime.trainer.Trainer`'s; this module
+is its task (:class:`RFNTask`). Pair ``i`` is a pure function of ``(seed, i)``
+(:class:`trackers.training.pairs.PairDataset`) and step ``s`` of process ``r`` uses pairs
+``r + world * (s * batch_size + j)``, so a resumed run reproduces an uninterrupted one bit for bit.
+Checkpoints are written atomically every ``checkpoint_every`` steps, so a killed run loses at most
+that many steps.
 
 Files in ``out_dir``: ``checkpoint.pth`` (resume state), ``rfn.pth`` (the RFN weights file that
 ``load_rfn`` and the tracker factory read), ``validation.json`` (mean IoU per validation).
@@ -26,10 +26,11 @@ from typing import Callable, Sequence
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
+from torch.utils.data import Dataset
 from tqdm import tqdm
 
-from rgbt_runtime import DistContext, InputError, atomic_path, init_distributed, load_state_file, save_torch_atomic
+from rgbt_runtime import DistContext, InputError, atomic_path, init_distributed
+from rgbt_runtime.trainer import LoopConfig, Trainer, TrainingTask, plain, rank_batches
 from rgbt_track.feature_fusion.rfn import ReducedRFNConfig, ReducedRFNFusion, save_rfn
 from rgbt_track.losses import RFNLoss, RFNLossConfig, RFNLossTerms
 from trackers.training.pairs import PairConfig, PairDataset
@@ -124,16 +125,64 @@ def rfn_loss_on_batch(model: nn.Module, fusion: nn.Module, loss_fn: RFNLoss,
                         feature=(tz.feature + tx.feature) / 2)
 
 
-def _config_dict(config: RFNTrainConfig) -> dict:
-    return json.loads(json.dumps(dataclasses.asdict(config)))
+class RFNTask(TrainingTask):
+    """L_RFN training of a :class:`ReducedRFNFusion` on a frozen tracker (a trainer task)."""
 
+    name = "train-rfn"
+    refuse_existing = True
 
-def _check_resumable(saved: dict, config: RFNTrainConfig, path: Path) -> None:
-    now = _config_dict(config)
-    changed = [k for k in _RESULT_FIELDS if saved.get(k) != now[k]]
-    if changed:
-        raise InputError(f"cannot resume {path}: it was trained with different {', '.join(changed)} "
-                         f"(saved {', '.join(f'{k}={saved.get(k)}' for k in changed)})")
+    def __init__(self, model: nn.Module, pairs: Dataset, out_dir: Path, config: RFNTrainConfig, arch: str,
+                 validate: Validator | None, rfn_meta: dict | None = None):
+        self.tracker, self.pairs, self.out_dir, self.config = model, pairs, out_dir, config
+        self.arch, self.validator, self.history, self.rfn_meta = arch, validate, [], dict(rfn_meta or {})
+
+    def settings(self) -> dict:
+        as_dict = plain(dataclasses.asdict(self.config))
+        return {"arch": self.arch, **{k: as_dict[k] for k in _RESULT_FIELDS}}
+
+    def setup(self, ctx: DistContext) -> None:
+        self.tracker = freeze_tracker(self.tracker.to(ctx.device))
+        self.rfn = ReducedRFNFusion(feature_channels(self.tracker), self.config.rfn).to(ctx.device)
+        self.two_branch = TwoBranchFusion(self.rfn)
+        self.loss_fn = RFNLoss(self.config.loss)
+
+    def model(self) -> nn.Module:
+        return self.rfn
+
+    def network(self) -> nn.Module:
+        return self.two_branch
+
+    def optimizer(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam(self.rfn.parameters(), lr=self.config.lr)
+
+    def batches(self, start: int, ctx: DistContext):
+        return rank_batches(self.pairs, ctx, self.config.batch_size, start, self.config.max_steps,
+                            self.config.num_workers)
+
+    def loss(self, network, batch, ctx):
+        terms = rfn_loss_on_batch(self.tracker, network, self.loss_fn, batch, ctx.device)
+        values = terms.as_floats()
+        return terms.total, {"L_detail": values["detail"], "L_feature": values["feature"], "total": values["total"]}
+
+    def validate(self, step: int) -> None:
+        if self.validator is None:
+            return
+        self.rfn.eval()
+        scores = self.validator(self.rfn)
+        self.history.append({"step": step, **scores})
+        with atomic_path(self.out_dir / VALIDATION_NAME) as tmp:
+            tmp.write_text(json.dumps(self.history, indent=2) + "\n")
+        tqdm.write(f"step {step}: validation mean IoU " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
+
+    def state(self) -> dict:
+        return {"validation": json.dumps(self.history)}
+
+    def load_state(self, state: dict) -> None:
+        self.history = json.loads(state.get("validation", "[]"))
+
+    def save_outputs(self, step: int) -> None:
+        meta = {**self.rfn_meta, "step": step, "loss": plain(dataclasses.asdict(self.config.loss))}
+        save_rfn(self.rfn, self.out_dir / RFN_NAME, arch=self.arch, meta=meta)
 
 
 def train_rfn(model: nn.Module, pairs: Dataset, out_dir: str | Path, config: RFNTrainConfig = RFNTrainConfig(),
@@ -148,88 +197,26 @@ def train_rfn(model: nn.Module, pairs: Dataset, out_dir: str | Path, config: RFN
         pairs: dataset of pairs (:class:`trackers.training.pairs.PairDataset` with both
             modalities) holding at least ``max_steps * batch_size * world_size`` items.
         out_dir: where ``checkpoint.pth``, ``rfn.pth`` and ``validation.json`` go.
-        arch: tracker architecture name recorded in ``rfn.pth`` (:func:`save_rfn`).
+        arch: tracker architecture name recorded in ``rfn.pth`` (and checked on resume).
         resume: continue from ``out_dir/checkpoint.pth``; without it an existing checkpoint is an
-            error (nothing is overwritten by accident).
+            error (nothing is overwritten by accident). ``max_steps`` may grow on resume (the
+            learning rate is constant); the other settings must stay.
         validate: called on the main process with the RFN (eval mode) every ``validate_every``
             steps and at the end; returns named mean IoUs that go to ``validation.json``.
         dist: process context; default :func:`rgbt_runtime.init_distributed`.
-        rfn_meta: more plain values recorded in ``rfn.pth`` (e.g. the tracker checkpoint's name).
+        rfn_meta: more plain values recorded in ``rfn.pth`` by :func:`save_rfn` (e.g. the tracker
+            checkpoint's file name).
     """
     dist = dist or init_distributed()
     out_dir = Path(out_dir)
-    ckpt_path = out_dir / CHECKPOINT_NAME
-    if ckpt_path.exists() and not resume:
-        raise InputError(f"{ckpt_path} exists: pass --resume to continue it, or choose another --out")
-    if resume and not ckpt_path.exists():
-        raise InputError(f"nothing to resume: {ckpt_path} does not exist")
-    needed = config.max_steps * config.batch_size * dist.world_size
+    needed = pairs_needed(config, dist.world_size)
     if len(pairs) < needed:
         raise InputError(f"the pair dataset has {len(pairs)} items, training needs {needed}")
-
-    torch.manual_seed(config.seed)
-    model = freeze_tracker(model.to(dist.device))
-    rfn = ReducedRFNFusion(feature_channels(model), config.rfn).to(dist.device)
-    optimizer = torch.optim.Adam(rfn.parameters(), lr=config.lr)
-    step, history = 0, []
-    if resume:
-        state = load_state_file(ckpt_path, map_location=dist.device)
-        _check_resumable(state["config"], config, ckpt_path)
-        rfn.load_state_dict(state["rfn"])
-        optimizer.load_state_dict(state["optimizer"])
-        step = int(state["step"])
-        history = json.loads(state["validation"])
-    if step >= config.max_steps:
-        return rfn
-
-    fusion = dist.wrap(TwoBranchFusion(rfn))
-    loss_fn = RFNLoss(config.loss)
-    sampler = DistributedSampler(Subset(pairs, range(needed)), num_replicas=dist.world_size, rank=dist.rank,
-                                 shuffle=False, drop_last=True)
-    remaining = list(sampler)[step * config.batch_size:config.max_steps * config.batch_size]
-    loader = DataLoader(Subset(pairs, remaining), batch_size=config.batch_size, shuffle=False,
-                        num_workers=config.num_workers, drop_last=True)
-
-    def save() -> None:
-        if dist.is_main:
-            meta = {"step": step, "loss": _config_dict(config)["loss"], **(rfn_meta or {})}
-            save_torch_atomic({"rfn": rfn.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
-                               "config": _config_dict(config), "validation": json.dumps(history)}, ckpt_path)
-            save_rfn(rfn, out_dir / RFN_NAME, arch=arch, meta=meta)
-        dist.barrier()
-
-    def run_validation() -> None:
-        if dist.is_main and validate is not None:
-            rfn.eval()
-            scores = validate(rfn)
-            rfn.train()
-            history.append({"step": step, **scores})
-            with atomic_path(out_dir / VALIDATION_NAME) as tmp:
-                tmp.write_text(json.dumps(history, indent=2) + "\n")
-            tqdm.write(f"step {step}: validation mean IoU " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
-        dist.barrier()
-
-    bar = tqdm(total=config.max_steps, initial=step, desc="train-rfn", unit="step",
-               disable=not (progress and dist.is_main), dynamic_ncols=True)
-    rfn.train()
-    for batch in loader:
-        terms = rfn_loss_on_batch(model, fusion, loss_fn, batch, dist.device)
-        if not torch.isfinite(terms.total):
-            raise RuntimeError(f"L_RFN is not finite at step {step + 1}: {terms.as_floats()}")
-        optimizer.zero_grad(set_to_none=True)
-        terms.total.backward()
-        optimizer.step()
-        step += 1
-        values = terms.as_floats()
-        bar.update(1)
-        bar.set_postfix(L_detail=f"{values['detail']:.4f}", L_feature=f"{values['feature']:.4f}",
-                        total=f"{values['total']:.3f}")
-        if (config.validate_every and step % config.validate_every == 0) or step == config.max_steps:
-            run_validation()
-        if step % config.checkpoint_every == 0 or step == config.max_steps:
-            save()
-    bar.close()
-    return rfn
+    task = RFNTask(model, pairs, out_dir, config, arch, validate, rfn_meta)
+    loop = LoopConfig(steps=config.max_steps, checkpoint_every=config.checkpoint_every,
+                      validate_every=config.validate_every, seed=config.seed, progress=progress)
+    Trainer(task, loop, out_dir / CHECKPOINT_NAME, dist).run(resume=resume)
+    return task.rfn
 
 
 def rfn_pair_dataset(sequences: Sequence, pairs: int, seed: int) -> PairDataset:

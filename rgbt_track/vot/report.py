@@ -153,8 +153,9 @@ def _save(plt, figure, path: Path) -> None:
     plt.close(figure)
 
 
-def html_page(rows: list[Row], images: dict[str, str], notes: list[str]) -> str:
-    """A self-contained page: the tables, then the plots (``images``: title -> relative file name)."""
+def html_page(rows: list[Row], images: dict[str, str], notes: list[str], videos: dict[str, str] | None = None) -> str:
+    """A self-contained page: the tables, the plots (``images``: title -> relative file name), then
+    the tracker clips (``videos``: tracker -> relative file name), each playable and linked."""
     out = ["<!DOCTYPE html>", "<html><head><meta charset='utf-8'><title>rgbt-track VOT-RGBT results</title>",
            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}"
            "td,th{border:1px solid #bbb;padding:4px 10px;text-align:right}td:first-child,th:first-child,"
@@ -174,14 +175,25 @@ def html_page(rows: list[Row], images: dict[str, str], notes: list[str]) -> str:
         out.append("</table>")
     for title, name in images.items():
         out.append(f"<h2>{html.escape(title)}</h2><img src='{html.escape(name)}' alt='{html.escape(title)}'>")
+    if videos:
+        out.append("<h2>Tracker clips (visible | thermal; yellow: tracker, green: ground truth)</h2>")
+        for tracker, name in videos.items():
+            out.append(f"<h3><a href='{html.escape(name)}'>{html.escape(tracker)}</a></h3>"
+                       f"<video controls src='{html.escape(name)}' width='640'></video>")
     if notes:
         out.append("<h2>Notes</h2><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
     out.append("</body></html>")
     return "\n".join(out)
 
 
+def clip_links(out_dir: Path) -> dict[str, str]:
+    """``{tracker: "clips/<tracker>.mp4"}`` for the clips in ``out_dir/clips`` (``rgbt_track.vot.clips``)."""
+    return {clip.stem: f"clips/{clip.name}" for clip in sorted((out_dir / "clips").glob("*.mp4"))}
+
+
 def write_report(scores: list[Score], out_dir: Path, paper: bool = False, notes: list[str] | None = None) -> dict[str, Path]:
-    """Write ``results.md``, ``results.csv``, ``ar_plot.png``, ``eao_curves.png`` and ``index.html``."""
+    """Write ``results.md``, ``results.csv``, ``ar_plot.png``, ``eao_curves.png`` and ``index.html``
+    (which shows and links the tracker clips ``out_dir/clips/<tracker>.mp4`` there are)."""
     rows = build_rows(scores, paper=paper)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {name: out_dir / name for name in ("results.md", "results.csv", "ar_plot.png", "eao_curves.png",
@@ -191,7 +203,8 @@ def write_report(scores: list[Score], out_dir: Path, paper: bool = False, notes:
             tmp.write_text(text, encoding="utf-8")
     plot_ar(rows, files["ar_plot.png"])
     plot_eao_curves(scores, files["eao_curves.png"])
-    page = html_page(rows, {"Accuracy-robustness plot": "ar_plot.png", "EAO curves": "eao_curves.png"}, notes or [])
+    page = html_page(rows, {"Accuracy-robustness plot": "ar_plot.png", "EAO curves": "eao_curves.png"}, notes or [],
+                     clip_links(out_dir))
     with atomic_path(files["index.html"]) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return files

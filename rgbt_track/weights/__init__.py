@@ -1,6 +1,6 @@
 """Weights shipped inside the package, and where to find them.
 
-The embedded default (``tiny``) ships three files, each trained by the package's own commands on
+The embedded default (``tiny``) ships five files, each trained by the package's own commands on
 generated sequences; ``MANIFEST.md`` beside them records the exact commands and data:
 
 * ``tiny_siamrpn.pth`` - the Siamese base tracker (``rgbt-track train-base``),

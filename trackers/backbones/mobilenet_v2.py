@@ -1,7 +1,7 @@
 """pysot's MobileNetV2 (``pysot/models/backbone/mobile_v2.py``), width 1.4, layers 3 / 5 / 7 returned.
 
 Stride 8 overall (``layer0``, ``layer2``, ``layer3`` stride 2), later stages dilated instead of
-strided (SPEC §2.1b). ``layer0`` has padding 0, so a 127 template gives 15x15 maps and a 255 search
+strided (``docs/tracker.md``). ``layer0`` has padding 0, so a 127 template gives 15x15 maps and a 255 search
 31x31 maps, at 44 / 134 / 448 channels.
 """
 from __future__ import annotations

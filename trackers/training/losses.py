@@ -11,8 +11,8 @@ import torch.nn.functional as F
 class LossConfig:
     """Loss weights (pysot ``TRAIN.CLS_WEIGHT`` 1.0, ``LOC_WEIGHT`` 1.2).
 
-    ``smooth_l1_beta`` = 1/9 is the Faster R-CNN value for normalised box deltas (the issue asks
-    for smooth-L1 where pysot uses plain L1; beta 0 gives pysot's L1 exactly).
+    ``smooth_l1_beta`` = 1/9 is the Faster R-CNN value for normalised box deltas (smooth-L1
+    where pysot uses plain L1; beta 0 gives pysot's L1 exactly).
     """
 
     cls_weight: float = 1.0
