@@ -31,7 +31,31 @@ class _Heads(nn.Module):
         return [self.conv_out(x1_3)]
 
 
-class NestDecoder(nn.Module):
+class _BlockGrid(nn.Module):
+    """The six dense blocks ``db{scale}_{column}`` and the output heads both decoders build.
+
+    Block ``x{i}_1`` reads ``f_i`` and the upsampled ``f_{i+1}`` (``c_i + c_{i+1} -> c_i``); the
+    later blocks ``x1_2``, ``x2_2``, ``x1_3`` read ``row_inputs`` (one count each) maps of their own
+    scale's width and the upsampled block below (``n c_i + c_{i+1} -> c_i``). Subclasses set ``row_inputs`` and
+    define ``forward``; blocks are built in the reference's order (same seeded initialisation).
+    """
+
+    row_inputs: tuple[int, int, int]
+
+    def __init__(self, channels: tuple[int, ...] = CHANNELS, out_channels: int = 1, deep_supervision: bool = False):
+        super().__init__()
+        c1, c2, c3, c4 = channels
+        n12, n22, n13 = self.row_inputs
+        self.db1_1 = DenseBlockLight(c1 + c2, c1)
+        self.db2_1 = DenseBlockLight(c2 + c3, c2)
+        self.db3_1 = DenseBlockLight(c3 + c4, c3)
+        self.db1_2 = DenseBlockLight(n12 * c1 + c2, c1)
+        self.db2_2 = DenseBlockLight(n22 * c2 + c3, c2)
+        self.db1_3 = DenseBlockLight(n13 * c1 + c2, c1)
+        self.heads = _Heads(c1, out_channels, deep_supervision)
+
+
+class NestDecoder(_BlockGrid):
     """Four feature maps (``channels``) -> image(s) ``(B, out_channels, H, W)``.
 
     Returns a list: one image, or three (from ``x1_1``, ``x1_2``, ``x1_3``) with deep supervision.
@@ -39,16 +63,7 @@ class NestDecoder(nn.Module):
     kept, like the reference.
     """
 
-    def __init__(self, channels: tuple[int, ...] = CHANNELS, out_channels: int = 1, deep_supervision: bool = False):
-        super().__init__()
-        c1, c2, c3, c4 = channels
-        self.db1_1 = DenseBlockLight(c1 + c2, c1)
-        self.db2_1 = DenseBlockLight(c2 + c3, c2)
-        self.db3_1 = DenseBlockLight(c3 + c4, c3)
-        self.db1_2 = DenseBlockLight(2 * c1 + c2, c1)
-        self.db2_2 = DenseBlockLight(2 * c2 + c3, c2)
-        self.db1_3 = DenseBlockLight(3 * c1 + c2, c1)
-        self.heads = _Heads(c1, out_channels, deep_supervision)
+    row_inputs = (2, 2, 3)
 
     def forward(self, features: list[Tensor]) -> list[Tensor]:
         f1, f2, f3, f4 = features
@@ -61,7 +76,7 @@ class NestDecoder(nn.Module):
         return self.heads(x1_1, x1_2, x1_3)
 
 
-class NoNestDecoder(nn.Module):
+class NoNestDecoder(_BlockGrid):
     """The "No-nest" ablation: the same grid of blocks without the short connections.
 
     Each block sees only its left neighbour (or the encoder feature) and the upsampled block below;
@@ -72,16 +87,7 @@ class NoNestDecoder(nn.Module):
         x2_2 = DB(c2+c3 -> c2)(cat[x2_1, up x3_1])  x1_3 = DB(c1+c2 -> c1)(cat[x1_2, up x2_2])
     """
 
-    def __init__(self, channels: tuple[int, ...] = CHANNELS, out_channels: int = 1, deep_supervision: bool = False):
-        super().__init__()
-        c1, c2, c3, c4 = channels
-        self.db1_1 = DenseBlockLight(c1 + c2, c1)
-        self.db2_1 = DenseBlockLight(c2 + c3, c2)
-        self.db3_1 = DenseBlockLight(c3 + c4, c3)
-        self.db1_2 = DenseBlockLight(c1 + c2, c1)
-        self.db2_2 = DenseBlockLight(c2 + c3, c2)
-        self.db1_3 = DenseBlockLight(c1 + c2, c1)
-        self.heads = _Heads(c1, out_channels, deep_supervision)
+    row_inputs = (1, 1, 1)
 
     def forward(self, features: list[Tensor]) -> list[Tensor]:
         f1, f2, f3, f4 = features

@@ -14,19 +14,13 @@ import numpy as np
 
 from rgbt_runtime.atomic import atomic_path
 from rgbt_runtime.errors import InputError
+from rgbt_runtime.image_read import read_image
 
 EPSILON = 1e-5  # the reference's min-max scaling epsilon
 
 
 def _read(path: str | os.PathLike) -> np.ndarray:
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"{path} is a folder, not an image")
-    if not path.is_file():
-        raise InputError(f"image not found: {path}")
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None or image.size == 0:
-        raise InputError(f"cannot read image {path} (not an image or unsupported format)")
+    image = read_image(path, cv2.IMREAD_UNCHANGED)
     if image.dtype == np.uint16:
         image = (image / 257.0).round().astype(np.uint8)
     if image.ndim == 3 and image.shape[2] == 4:

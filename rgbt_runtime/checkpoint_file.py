@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import warnings
 from pathlib import Path
 
 import torch
@@ -18,10 +19,14 @@ def read_weights_file(path: str | os.PathLike, map_location: str | torch.device 
     path = Path(path)
     if path.is_dir():
         raise InputError(f"checkpoint {path} is a folder, expected a file")
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"checkpoint not found: {path}")
+    if not path.is_file():
+        raise InputError(f"checkpoint {path} is not a regular file")
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():  # e.g. torch's pickle-protocol warning before a refusal
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError:  # torch's own text for it advises weights_only=False: not here
         raise InputError(f"cannot read checkpoint {path}: " + NOT_WEIGHTS_ONLY) from None
     except Exception as exc:  # torch raises many types for corrupt files

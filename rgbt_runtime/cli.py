@@ -7,6 +7,7 @@ become one line on stderr and exit code 2; interruption exits 130.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import pkgutil
 import sys
@@ -17,6 +18,9 @@ from rgbt_runtime.errors import InputError
 
 USER_ERRORS: tuple[type[BaseException], ...] = (InputError, FileNotFoundError, NotADirectoryError,
                                                 PermissionError, IsADirectoryError)
+
+
+WRITE_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS)
 
 
 def discover_commands(package: ModuleType) -> list[ModuleType]:
@@ -30,10 +34,11 @@ def discover_commands(package: ModuleType) -> list[ModuleType]:
 
 
 def _close_progress_bars() -> None:
-    """Close the progress bars an error left open, so that the error message gets a line of its own."""
+    """Close and erase the progress bars an error left open: the error message is the only line left."""
     from tqdm import tqdm
 
     for bar in list(getattr(tqdm, "_instances", ())):
+        bar.leave = False
         bar.close()
 
 
@@ -53,6 +58,13 @@ def run_cli(prog: str, description: str, commands: Sequence[ModuleType], argv: S
         if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in message:
             message = f"{message}: {exc.filename}"
         print(f"{prog}: error: {message}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # disk full, quota, file-size limit, read-only file system: the user's to fix
+        if exc.errno not in WRITE_ERRNOS:
+            raise
+        _close_progress_bars()
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"{prog}: error: cannot write{where}: {exc.strerror}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         _close_progress_bars()

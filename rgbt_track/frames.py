@@ -13,17 +13,16 @@ import cv2
 import numpy as np
 
 from rgbt_runtime.image_files import list_images
-from rgbt_runtime.errors import InputError
+from rgbt_runtime.image_read import read_image
 
 
 def read_frame(path: str | os.PathLike) -> np.ndarray:
-    """Read ``path`` as a BGR uint8 ``(H, W, 3)`` array; raise :class:`InputError` naming it if unreadable."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"frame not found: {path}")
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise InputError(f"cannot read image: {path}")
+    """Read ``path`` as a BGR uint8 ``(H, W, 3)`` array.
+
+    Raises :class:`InputError` naming it when it is missing, truncated (a partial decode is never
+    returned) or unreadable (:func:`rgbt_runtime.image_read.read_image`).
+    """
+    image = read_image(path, cv2.IMREAD_UNCHANGED, what="frame")
     if image.dtype != np.uint8:
         image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
     if image.ndim == 2:

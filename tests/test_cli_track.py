@@ -100,7 +100,8 @@ def test_mismatched_counts(tmp_path, capsys, data):
 def test_mismatched_sizes(tmp_path, capsys, data):
     small = _write_frames(tmp_path / "ir_small", size=(64, 70))
     out = tmp_path / "o.txt"
-    _assert_user_error(*_run(capsys, data, out=out, ir=small), out, "is 80x64 but 00000000.png is 70x64")
+    _assert_user_error(*_run(capsys, data, out=out, ir=small), out,
+                       f"color/00000000.png is 80x64 but {small / '00000000.png'} is 70x64")
 
 
 def test_unreadable_frame_midway_leaves_nothing(tmp_path, capsys, data):

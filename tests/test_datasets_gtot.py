@@ -12,12 +12,12 @@ import pytest
 from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.gtot import load_gtot, load_gtot_sequence
 
-TINY = np.zeros((4, 6), np.uint8)
+TINY = np.zeros((480, 640), np.uint8)  # GTOT's largest frame size: every real box lies inside it
 _ENCODED: dict[str, bytes] = {}
 
 
 def tiny_image_bytes(ext: str) -> bytes:
-    """A 6x4 image encoded once per extension (writing bytes is much faster than imwrite per frame)."""
+    """A blank 640x480 image encoded once per extension (writing bytes is much faster than imwrite per frame)."""
     if ext not in _ENCODED:
         _ENCODED[ext] = cv2.imencode(ext, TINY)[1].tobytes()
     return _ENCODED[ext]
@@ -93,7 +93,7 @@ def test_every_real_naming_case_pairs_by_sorted_index(tmp_path, shared_data):
     assert sequences["BlackCar"].groundtruth[0].tolist() == [209, 155, 100, 63]
     raw_i = np.loadtxt(shared_data / "rgbt/GTOT_annotations/DarkNig/groundTruth_i.txt")
     np.testing.assert_array_equal(sequences["DarkNig"].groundtruth_ir[:, 2], raw_i[:, 2] - raw_i[:, 0])
-    assert sequences["DarkNig"].read(0, "ir").shape == (4, 6, 3)
+    assert sequences["DarkNig"].read(0, "ir").shape == (*TINY.shape, 3)
 
 
 @pytest.fixture()

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 def allocator_calls(monkeypatch):
     """Records ``keep_freed_memory`` calls instead of changing this (shared) test process's malloc."""
     calls = []
-    monkeypatch.setattr("fusion.commands.fuse.keep_freed_memory", lambda: calls.append(1) or True)
+    monkeypatch.setattr("fusion.commands.model_options.keep_freed_memory", lambda: calls.append(1) or True)
     return calls
 
 
@@ -98,7 +98,7 @@ def test_bad_inputs_leave_nothing(tmp_path, ckpt, capsys):
         (["--ir", tiny, "--vis", tiny, "--out", out, "--checkpoint", ckpt], "at least 16x16"),
         (["--ir", ir, "--vis", vis, "--out", out, "--checkpoint", tmp_path / "corrupt.pth"], "cannot read checkpoint"),
         (["--ir", ir, "--vis", vis, "--out", out, "--checkpoint", tmp_path / "other.pth"], "not an rfn-nest checkpoint"),
-        (["--ir", ir, "--vis", vis, "--out", tmp_path / "afile" / "o.png", "--checkpoint", ckpt], "cannot create output folder"),
+        (["--ir", ir, "--vis", vis, "--out", tmp_path / "afile" / "o.png", "--checkpoint", ckpt], "afile is a file, not a folder"),
         (["--ir", ir, "--vis", vis, "--out", tmp_path / "o.xyz", "--checkpoint", ckpt], "extension"),
         (["--ir", ir, "--vis", vis, "--checkpoint", ckpt], "give --ir, --vis and --out"),
         (["--ir", ir, "--vis", vis, "--out", tmp_path / "o.png", "--rfn", ckpt], "--rfn needs --autoencoder"),

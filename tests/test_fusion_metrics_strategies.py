@@ -16,7 +16,7 @@ from rgbt_runtime.atomic import save_torch_atomic
 @pytest.fixture(autouse=True)
 def _no_allocator_change(monkeypatch):
     """``keep_freed_memory`` would change this shared test process's malloc for every later test."""
-    monkeypatch.setattr("fusion.commands.benchmark_strategies.keep_freed_memory", lambda: True)
+    monkeypatch.setattr("fusion.commands.model_options.keep_freed_memory", lambda: True)
 
 
 @pytest.fixture()

@@ -39,3 +39,48 @@ def test_a_warmed_up_tracker_tracks_exactly_like_a_fresh_one():
         tracker.init(frames[0], (50, 40, 30, 24))
         boxes.append([tracker.track(f).box for f in frames[1:]])
     assert boxes[0] == boxes[1]
+
+
+SERVER = """
+import sys
+from rgbt_track.vot.trax_server import serve
+class Fixed:
+    def init(self, frames, box):
+        pass
+    def track(self, frames):
+        class Result:
+            box = (1.0, 2.0, 3.0, 4.0)
+        return Result()
+sys.stdout = sys.stderr
+serve(Fixed(), ["color", "ir"])
+"""
+
+
+def test_an_unreadable_frame_quits_with_the_reason(tmp_path):
+    """Over the real TraX protocol: a truncated JPEG ends the session with the one-line reason."""
+    import os
+    import subprocess
+    import sys
+
+    import cv2
+    import trax
+    from trax.client import Client
+
+    cv2.imwrite(str(tmp_path / "good.jpg"), np.zeros((40, 50, 3), np.uint8))
+    data = (tmp_path / "good.jpg").read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(data[:len(data) // 2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    try:
+        client = Client((proc.stdin.fileno(), proc.stdout.fileno()), log=lambda *_: None)
+        images = {c: trax.image.FileImage.create(str(tmp_path / "good.jpg")) for c in ("color", "ir")}
+        client.initialize(images, [(trax.Rectangle.create(1, 1, 5, 5), {})], {})
+        images = {c: trax.image.FileImage.create(str(tmp_path / "cut.jpg")) for c in ("color", "ir")}
+        with pytest.raises(trax.TraxException, match="terminated the session: cannot read frame .*cut.jpg: truncated"):
+            client.frame(images, {}, [])
+        assert proc.wait(timeout=30) != 0
+        assert b"Premature end" not in proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.wait()

@@ -79,34 +79,38 @@ class ArchSpec:
     pysot_config: str | None = None
 
 
-ARCHITECTURES: dict[str, ArchSpec] = {
-    "r50": ArchSpec(
+# pysot's VOT settings for SiamRPN++ r50 (listed in ``docs/tracker.md``).
+R50_VOT_HYPERPARAMS = TrackerHyperparams(penalty_k=0.05, window_influence=0.42, lr=0.38)
+# Output widths of pysot's neck (AdjustAllLayer) in both of its l234 experiments.
+PYSOT_NECK_CHANNELS = (256, 256, 256)
+
+ARCHITECTURES: dict[str, ArchSpec] = {spec.name: spec for spec in (
+    ArchSpec(
         name="r50",
-        hyperparams=TrackerHyperparams(penalty_k=0.05, window_influence=0.42, lr=0.38),
+        hyperparams=R50_VOT_HYPERPARAMS,
         neck_in_channels=(512, 1024, 2048),
-        neck_out_channels=(256, 256, 256),
+        neck_out_channels=PYSOT_NECK_CHANNELS,
         weighted_rpn=True,
         pysot_config="siamrpn_r50_l234_dwxcorr",
     ),
-    "mobilev2": ArchSpec(
+    ArchSpec(  # plain (unweighted) level averaging in the RPN
         name="mobilev2",
         hyperparams=TrackerHyperparams(penalty_k=0.04, window_influence=0.4, lr=0.5),
         neck_in_channels=(44, 134, 448),
-        neck_out_channels=(256, 256, 256),
-        weighted_rpn=False,
+        neck_out_channels=PYSOT_NECK_CHANNELS,
         pysot_config="siamrpn_mobilev2_l234_dwxcorr",
     ),
-    # tiny: no published tuning exists. It takes the r50 VOT values (``docs/tracker.md``), the settings the
-    # same lab used for its VOT-RGBT entry; the generated training sequences move smoothly, so the
-    # strong cosine window (0.42) suits them as well.
-    "tiny": ArchSpec(
+    # tiny: no published tuning exists. It takes the r50 VOT values (``docs/tracker.md``), the
+    # settings the same lab used for its VOT-RGBT entry; the generated training sequences move
+    # smoothly, so the strong cosine window (0.42) suits them as well.
+    ArchSpec(
         name="tiny",
-        hyperparams=TrackerHyperparams(penalty_k=0.05, window_influence=0.42, lr=0.38),
+        hyperparams=R50_VOT_HYPERPARAMS,
         neck_in_channels=(64, 96, 128),
         neck_out_channels=(48, 48, 48),
         weighted_rpn=True,
     ),
-}
+)}
 
 
 def get_arch(name: str) -> ArchSpec:

@@ -38,6 +38,9 @@ from trackers.model import SiameseRPN
 from trackers.quantization import quantize_int8
 
 MIN_SIZE = 10  # pysot's lower clip for the box width / height
+# Largest padded search window (uint8 bytes, all modalities) an init box may need: 2 GiB is a
+# 18,900-pixel window per modality in fused mode, for a square box of about 4,700 px.
+CROP_BYTES_LIMIT = 2 * 2**30
 # autocast dtype per precision; int8 runs quantized modules instead (trackers.quantization)
 AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16, "int8": None}
 assert set(AUTOCAST_DTYPES) == set(PRECISIONS)
@@ -120,6 +123,7 @@ class SiameseTracker:
         images = self._check_frames(frames)
         self.image_size = images[0].shape[:2]
         x, y, w, h = _check_box(box, self.image_size)
+        self._check_crop_memory((w, h), len(images))
         self.center = np.array([x + (w - 1) / 2, y + (h - 1) / 2])
         self.size = np.array([w, h], dtype=np.float64)
         self.means = [img.mean(axis=(0, 1)) for img in images]
@@ -165,6 +169,24 @@ class SiameseTracker:
             z_feats = self._features(template_crops)
             for shift in (0.0, side / 8, -side / 8):
                 self.model.head(z_feats, self._features(self._search_crops(images, self.center + shift)[0]))
+
+    def _check_crop_memory(self, size: tuple[float, float], images: int) -> None:
+        """InputError when the init box's padded search window would pass :data:`CROP_BYTES_LIMIT`.
+
+        pysot pads a window of side ``s_x`` (about 4x the box side with the default context) with
+        the image mean; a box far larger than the frame (``--init 0,0,40000,40000``) would allocate
+        tens of GiB, so it is refused up front with the estimate and the largest square box that fits.
+        """
+        hp = self.hp
+        w, h = size
+        pad = hp.context_amount * (w + h)
+        s_x = math.sqrt((w + pad) * (h + pad)) * hp.instance_size / hp.exemplar_size
+        need = 3 * images * s_x * s_x
+        if need > CROP_BYTES_LIMIT:
+            side = math.sqrt(CROP_BYTES_LIMIT / (3 * images)) * hp.exemplar_size / hp.instance_size
+            fits = side / (1 + 2 * hp.context_amount)
+            raise InputError(f"box {w:g}x{h:g} needs a {s_x:.0f}-pixel search window: about {need / 2**30:.3g} GiB "
+                             f"(limit {CROP_BYTES_LIMIT / 2**30:.0f} GiB); boxes up to about {fits:.0f}x{fits:.0f} fit")
 
     def _search_geometry(self) -> tuple[int, float]:
         """pysot's search-crop side ``s_x`` in image pixels and ``scale_z`` (crop / image) for the current box."""

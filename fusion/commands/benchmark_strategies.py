@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fusion.commands.evaluate import add_output_arguments, parse_metric_names, report
-from rgbt_runtime.allocator import LOW_MEMORY_HELP, keep_freed_memory
+from fusion.commands.evaluate import add_output_arguments, check_outputs, parse_metric_names, report
+from fusion.commands.model_options import add_model_arguments, load_model_from_args
+from rgbt_runtime.allocator import LOW_MEMORY_HELP
 
 DEFAULT_STRATEGIES = ("add", "max", "l1", "nuclear", "sca", "rfn")
 # Row labels as in the paper's Table 3.
@@ -29,9 +30,7 @@ def register(subparsers) -> None:
                     "'rfn-nest evaluate'.")
     p.add_argument("--ir-dir", type=Path, required=True, help="folder of infrared source images")
     p.add_argument("--vis-dir", type=Path, required=True, help="folder of visible source images")
-    p.add_argument("--checkpoint", type=Path, help="checkpoint from rfn-nest train-* (default: the embedded one)")
-    p.add_argument("--autoencoder", type=Path, help="reference auto-encoder file (e.g. nestfuse_gray_1e2.model)")
-    p.add_argument("--rfn", type=Path, help="reference RFN file (with --autoencoder)")
+    add_model_arguments(p)
     p.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES),
                    help=f"comma-separated strategies to compare (default {','.join(DEFAULT_STRATEGIES)}; "
                         f"also: avg, spatial)")
@@ -59,11 +58,12 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from fusion.images import min_max_to_uint8
-    from fusion.inference import fuse_arrays, load_model, resolve_device
+    from fusion.inference import fuse_arrays
     from rgbt_runtime.image_files import pair_images
     from fusion.metrics.evaluate import read_gray, score_pair
     from fusion.metrics.registry import get_metrics
 
+    check_outputs(args)
     strategies = parse_strategies(args.strategies)
     metrics = get_metrics(parse_metric_names(args.metrics) or list(args.metrics_default))
     pairs = pair_images(args.ir_dir, args.vis_dir)
@@ -72,9 +72,7 @@ def run(args: argparse.Namespace) -> int:
         ir, vis = read_gray(pair.ir), read_gray(pair.vis)
         score_pair(ir, vis, ir, [], where=pair.name)
         sources[pair.name] = (ir, vis)
-    model = load_model(args.checkpoint, args.autoencoder, args.rfn, device=resolve_device(args.device))
-    if not args.low_memory:
-        keep_freed_memory()
+    model = load_model_from_args(args)
     rows = []
     for pair in tqdm(pairs, desc="pairs", unit="pair", disable=args.no_progress):
         ir, vis = sources[pair.name]

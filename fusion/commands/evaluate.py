@@ -61,6 +61,15 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--csv`` / ``--markdown`` path before any work (not after the table is printed)."""
+    from rgbt_runtime.atomic import check_destination
+
+    for option, path in (("--csv", args.csv), ("--markdown", args.markdown)):
+        if path is not None:
+            check_destination(path, option)
+
+
 def report(rows: list[dict], metrics: list, args: argparse.Namespace) -> None:
     """Print the mean table and write the requested files (per-image rows if ``--per-image``)."""
     from fusion.metrics.evaluate import format_markdown, format_text, mean_rows, write_csv, write_text
@@ -82,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
     from fusion.metrics.evaluate import evaluate_folders
     from fusion.metrics.registry import get_metrics
 
+    check_outputs(args)
     methods = parse_methods(args.fused_dir)
     metrics = get_metrics(parse_metric_names(args.metrics))
     pairs = pair_images(args.ir_dir, args.vis_dir)

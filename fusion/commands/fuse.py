@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rgbt_runtime.allocator import LOW_MEMORY_HELP, keep_freed_memory
+from fusion.commands.model_options import add_model_arguments, load_model_from_args
+from rgbt_runtime.allocator import LOW_MEMORY_HELP
 
 STRATEGY_CHOICES = ("rfn", "add", "avg", "max", "l1", "spatial", "nuclear", "sca")
 
@@ -33,9 +34,7 @@ def register(subparsers) -> None:
     folder.add_argument("--vis-dir", type=Path, help="folder of visible images")
     folder.add_argument("--out-dir", type=Path, help="folder for the fused images (created if missing)")
     model = p.add_argument_group("model")
-    model.add_argument("--checkpoint", type=Path, help="checkpoint from rfn-nest train-* (default: the embedded one)")
-    model.add_argument("--autoencoder", type=Path, help="reference auto-encoder file (e.g. nestfuse_gray_1e2.model)")
-    model.add_argument("--rfn", type=Path, help="reference RFN file (with --autoencoder)")
+    add_model_arguments(model)
     p.add_argument("--strategy", choices=STRATEGY_CHOICES, default="rfn",
                    help="fusion of the encoder features: the learnt RFN (default) or a handcrafted strategy")
     p.add_argument("--resize", action="store_true", help="resize the visible image to the infrared size when they differ")
@@ -48,7 +47,8 @@ def register(subparsers) -> None:
 
 
 def _check_args(args: argparse.Namespace) -> bool:
-    """True for folder mode; InputError for inconsistent arguments."""
+    """True for folder mode; InputError for inconsistent arguments or an output path that cannot be written."""
+    from rgbt_runtime.atomic import check_destination, check_folder_destination
     from rgbt_runtime.errors import InputError
 
     single = [args.ir, args.vis, args.out]
@@ -58,8 +58,12 @@ def _check_args(args: argparse.Namespace) -> bool:
     if all(v is not None for v in folder):
         if args.preview is not None:
             raise InputError("--preview works with one pair (--ir/--vis/--out)")
+        check_folder_destination(args.out_dir, "--out-dir")
         return True
     if all(v is not None for v in single):
+        for option, path in (("--out", args.out), ("--preview", args.preview)):
+            if path is not None:  # before the model is loaded: a bad output path costs no work
+                check_destination(path, option)
         return False
     raise InputError("give --ir, --vis and --out (one pair) or --ir-dir, --vis-dir and --out-dir (folders)")
 
@@ -88,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
     from rgbt_runtime.image_files import pair_images
     from fusion.images import check_writable_image_path, merge_luma, min_max_to_uint8, save_image, side_by_side
-    from fusion.inference import fuse_arrays, load_model, resolve_device
+    from fusion.inference import fuse_arrays
     from rgbt_runtime.atomic import ensure_output_folder
     from rgbt_runtime.errors import InputError
 
@@ -103,9 +107,7 @@ def run(args: argparse.Namespace) -> int:
             check_writable_image_path(args.preview)
     for ir_path, vis_path, _ in jobs:  # every input and the model are checked before anything is written
         _load_pair(ir_path, vis_path, args.resize)
-    model = load_model(args.checkpoint, args.autoencoder, args.rfn, device=resolve_device(args.device))
-    if not args.low_memory:
-        keep_freed_memory()
+    model = load_model_from_args(args)
     for out in {out.parent for _, _, out in jobs} | ({args.preview.parent} if args.preview else set()):
         ensure_output_folder(out)
 

@@ -5,19 +5,21 @@ import argparse
 from pathlib import Path
 
 
-def register(subparsers) -> None:
-    from fusion.training.options import add_architecture_arguments, add_common_arguments
+def add_image_arguments(p: argparse.ArgumentParser) -> None:
+    """The training image folders and the MS-SSIM weight of the auto-encoder loss."""
+    p.add_argument("image_dirs", nargs="+", type=Path, metavar="IMAGE_DIR", help="folder(s) of training images")
+    p.add_argument("--ssim-weight", type=float, default=100.0, help="lambda (default 100)")
 
-    p = subparsers.add_parser(
-        "train-autoencoder", help="stage 1: train the encoder and decoder on gray images",
+
+def register(subparsers) -> None:
+    from fusion.training.options import add_architecture_arguments, add_training_command
+
+    add_training_command(
+        subparsers, "train-autoencoder", run, (add_image_arguments, add_architecture_arguments),
+        help="stage 1: train the encoder and decoder on gray images",
         description="Train the RFN-Nest auto-encoder: L = MSE + lambda * (1 - MS-SSIM) on gray S x S images "
                     "from one or more folders (the paper: 80,000 MS-COCO images, 2 epochs, batch 4, Adam 1e-4, "
                     "lambda 100). Run it under torchrun for several GPUs.")
-    p.add_argument("image_dirs", nargs="+", type=Path, metavar="IMAGE_DIR", help="folder(s) of training images")
-    p.add_argument("--ssim-weight", type=float, default=100.0, help="lambda (default 100)")
-    add_architecture_arguments(p)
-    add_common_arguments(p)
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,16 +6,13 @@ import argparse
 
 def register(subparsers) -> None:
     from fusion.commands.train_rfn import add_rfn_loss_arguments
-    from fusion.training.options import add_architecture_arguments, add_common_arguments
+    from fusion.training.options import add_architecture_arguments, add_training_command
 
-    p = subparsers.add_parser(
-        "train-one-stage", help="ablation: train encoder, RFNs and decoder together",
+    add_training_command(
+        subparsers, "train-one-stage", run, (add_rfn_loss_arguments, add_architecture_arguments),
+        help="ablation: train encoder, RFNs and decoder together",
         description="Train the whole RFN-Nest from scratch with the RFN loss (alpha 700, w_ir 6, w_vi 3, "
                     "w1 1/10/100/1000), encoder and decoder trainable: the paper's one-stage ablation.")
-    add_rfn_loss_arguments(p)
-    add_architecture_arguments(p)
-    add_common_arguments(p)
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

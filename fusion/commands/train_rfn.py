@@ -16,19 +16,21 @@ def add_rfn_loss_arguments(p: argparse.ArgumentParser) -> None:
                    help="per-scale feature weights (default 1 10 100 1000)")
 
 
-def register(subparsers) -> None:
-    from fusion.training.options import add_common_arguments
+def add_autoencoder_argument(p: argparse.ArgumentParser) -> None:
+    """The frozen stage-1 auto-encoder that stage 2 starts from."""
+    p.add_argument("--autoencoder", type=Path, required=True,
+                   help="stage-1 checkpoint from train-autoencoder, or the reference's nestfuse_gray_1e2.model")
 
-    p = subparsers.add_parser(
-        "train-rfn", help="stage 2: train the RFNs on infrared/visible pairs",
+
+def register(subparsers) -> None:
+    from fusion.training.options import add_training_command
+
+    add_training_command(
+        subparsers, "train-rfn", run, (add_rfn_loss_arguments, add_autoencoder_argument),
+        help="stage 2: train the RFNs on infrared/visible pairs",
         description="Train the four residual fusion networks with the auto-encoder of stage 1 frozen: "
                     "L = alpha (1 - MS-SSIM(O', I_vi)) + sum_m w1[m] MSE(phi_f, w_ir phi_ir + w_vi phi_vi) "
                     "(the paper: 80,000 KAIST pairs, 2 epochs, batch 4, Adam 1e-4).")
-    add_rfn_loss_arguments(p)
-    p.add_argument("--autoencoder", type=Path, required=True,
-                   help="stage-1 checkpoint from train-autoencoder, or the reference's nestfuse_gray_1e2.model")
-    add_common_arguments(p)
-    p.set_defaults(func=run)
 
 
 def rfn_loss_config(args: argparse.Namespace):

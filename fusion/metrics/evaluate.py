@@ -33,6 +33,7 @@ import numpy as np
 from rgbt_runtime.image_files import Pair, list_images
 from fusion.metrics.registry import Metric
 from rgbt_runtime.atomic import atomic_path
+from rgbt_runtime.image_read import read_image
 from rgbt_runtime.errors import InputError
 
 # MATLAB rgb2gray weights (R, G, B).
@@ -55,9 +56,7 @@ def find_fused(folder: str | Path, pair_name: str, files: Iterable[Path] | None 
 
 def read_gray(path: str | Path) -> np.ndarray:
     """An 8-bit image as (H, W) uint8 (colour -> MATLAB ``rgb2gray``); :class:`InputError` if unreadable."""
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise InputError(f"cannot read image {path}")
+    image = read_image(path, cv2.IMREAD_UNCHANGED)
     if image.dtype != np.uint8:
         raise InputError(f"{path}: only 8-bit images are supported, got {image.dtype}")
     if image.ndim == 3:
@@ -94,7 +93,7 @@ def evaluate_folders(pairs: list[Pair], methods: dict[str, Path], metrics: list[
     fused = {(name, pair.name): find_fused(folder, pair.name, listings[name])
              for name, folder in methods.items() for pair in pairs}
     rows = []
-    for pair in tqdm(pairs, desc="pairs", unit="pair", disable=not progress):
+    for pair in tqdm(pairs, desc="pairs", unit="pair", disable=None if progress else True):
         ir, vis = read_gray(pair.ir), read_gray(pair.vis)
         for name in methods:
             path = fused[(name, pair.name)]

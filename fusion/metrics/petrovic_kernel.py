@@ -23,6 +23,7 @@ from fusion.metrics.ordered_sum import ordered_sum
 
 _jit = numba.njit(cache=True, error_model="numpy")
 HALF_PI = np.pi / 2
+NABF, QABF = 0, 1  # the metric argument of _ordered_sums
 
 
 @_jit
@@ -71,29 +72,23 @@ def _nabf_weight(g: float) -> float:
     return g ** 1.5 if g >= 2.0 else 0.001
 
 
-@numba.njit(cache=True, error_model="numpy", parallel=True)
-def nabf_sums(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> tuple:
-    """(artefact loss sum, weight sum) of N_abf for the 0..1 images (H, W) A, B and F."""
-    h, w = f.shape
-    loss_rows, weight_rows = np.zeros(h), np.zeros(h)
-    for y in numba.prange(h):
-        loss = weight = 0.0
-        for x in range(w):
-            gh_a, gv_a = _nabf_gradient(a, y, x)
-            gh_b, gv_b = _nabf_gradient(b, y, x)
-            gh_f, gv_f = _nabf_gradient(f, y, x)
-            g_a = math.sqrt(gh_a * gh_a + gv_a * gv_a)
-            g_b = math.sqrt(gh_b * gh_b + gv_b * gv_b)
-            g_f = math.sqrt(gh_f * gh_f + gv_f * gv_f)
-            w_a, w_b = _nabf_weight(g_a), _nabf_weight(g_b)
-            weight += w_a + w_b
-            if g_f > g_a and g_f > g_b:  # an artefact: F has an edge neither source has
-                angle_f = _nabf_angle(gh_f, gv_f)
-                q_a = _nabf_preservation(g_a, _nabf_angle(gh_a, gv_a), g_f, angle_f)
-                q_b = _nabf_preservation(g_b, _nabf_angle(gh_b, gv_b), g_f, angle_f)
-                loss += (1 - q_a) * w_a + (1 - q_b) * w_b
-        loss_rows[y], weight_rows[y] = loss, weight
-    return ordered_sum(loss_rows), ordered_sum(weight_rows)
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _nabf_pixel(a: np.ndarray, b: np.ndarray, f: np.ndarray, y: int, x: int) -> tuple:
+    """(artefact loss, weight) of N_abf at (y, x); the loss is 0 where F has no artefact."""
+    gh_a, gv_a = _nabf_gradient(a, y, x)
+    gh_b, gv_b = _nabf_gradient(b, y, x)
+    gh_f, gv_f = _nabf_gradient(f, y, x)
+    g_a = math.sqrt(gh_a * gh_a + gv_a * gv_a)
+    g_b = math.sqrt(gh_b * gh_b + gv_b * gv_b)
+    g_f = math.sqrt(gh_f * gh_f + gv_f * gv_f)
+    w_a, w_b = _nabf_weight(g_a), _nabf_weight(g_b)
+    loss = 0.0
+    if g_f > g_a and g_f > g_b:  # an artefact: F has an edge neither source has
+        angle_f = _nabf_angle(gh_f, gv_f)
+        q_a = _nabf_preservation(g_a, _nabf_angle(gh_a, gv_a), g_f, angle_f)
+        q_b = _nabf_preservation(g_b, _nabf_angle(gh_b, gv_b), g_f, angle_f)
+        loss = (1 - q_a) * w_a + (1 - q_b) * w_b
+    return loss, w_a + w_b
 
 
 @_jit
@@ -118,18 +113,39 @@ def _qabf_preservation(g_s: float, a_s: float, g_f: float, a_f: float) -> float:
     return 0.9994 / (1 + math.exp(-15.0 * (ratio - 0.5))) * (0.9879 / (1 + math.exp(-22.0 * (angle - 0.8))))
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _qabf_pixel(a: np.ndarray, b: np.ndarray, f: np.ndarray, y: int, x: int) -> tuple:
+    """(``Q_AF g_A + Q_BF g_B``, ``g_A + g_B``) of Q_abf at (y, x) of the padded images."""
+    g_a, a_a = _qabf_strength_angle(a, y, x)
+    g_b, a_b = _qabf_strength_angle(b, y, x)
+    g_f, a_f = _qabf_strength_angle(f, y, x)
+    return _qabf_preservation(g_a, a_a, g_f, a_f) * g_a + _qabf_preservation(g_b, a_b, g_f, a_f) * g_b, g_a + g_b
+
+
 @numba.njit(cache=True, error_model="numpy", parallel=True)
+def _ordered_sums(metric: int, a: np.ndarray, b: np.ndarray, f: np.ndarray, h: int, w: int) -> tuple:
+    """The two sums over the (h, w) pixels of the pairs that ``metric``'s pixel function gives.
+
+    ``metric``: :data:`NABF` (:func:`_nabf_pixel`) or :data:`QABF` (:func:`_qabf_pixel`). Rows run
+    on numba's threads; each row adds its pixels left to right, and the row sums are added in row
+    order (:func:`ordered_sum`), so the result does not depend on the number of threads.
+    """
+    first_rows, second_rows = np.zeros(h), np.zeros(h)
+    for y in numba.prange(h):
+        first = second = 0.0
+        for x in range(w):
+            p, q = _nabf_pixel(a, b, f, y, x) if metric == NABF else _qabf_pixel(a, b, f, y, x)
+            first += p
+            second += q
+        first_rows[y], second_rows[y] = first, second
+    return ordered_sum(first_rows), ordered_sum(second_rows)
+
+
+def nabf_sums(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> tuple:
+    """(artefact loss sum, weight sum) of N_abf for the 0..1 images (H, W) A, B and F."""
+    return _ordered_sums(NABF, a, b, f, f.shape[0], f.shape[1])
+
+
 def qabf_sums(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> tuple:
     """(``sum(Q_AF g_A + Q_BF g_B)``, ``sum(g_A + g_B)``) of Q_abf; A, B, F: 0..255 images zero-padded to (H + 2, W + 2)."""
-    h, w = f.shape[0] - 2, f.shape[1] - 2
-    num_rows, den_rows = np.zeros(h), np.zeros(h)
-    for y in numba.prange(h):
-        num = den = 0.0
-        for x in range(w):
-            g_a, a_a = _qabf_strength_angle(a, y, x)
-            g_b, a_b = _qabf_strength_angle(b, y, x)
-            g_f, a_f = _qabf_strength_angle(f, y, x)
-            num += _qabf_preservation(g_a, a_a, g_f, a_f) * g_a + _qabf_preservation(g_b, a_b, g_f, a_f) * g_b
-            den += g_a + g_b
-        num_rows[y], den_rows[y] = num, den
-    return ordered_sum(num_rows), ordered_sum(den_rows)
+    return _ordered_sums(QABF, a, b, f, f.shape[0] - 2, f.shape[1] - 2)

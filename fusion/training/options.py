@@ -1,10 +1,22 @@
-"""Command-line options the three training commands share, and turning them into configs and models."""
+"""The three training commands' parser scaffolding and shared options, and turning them into configs and models."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Callable, Sequence
 
 from fusion.training.loop import TrainConfig
+
+
+def add_training_command(subparsers, name: str, run: Callable[[argparse.Namespace], int],
+                         arguments: Sequence[Callable[[argparse.ArgumentParser], None]], help: str,
+                         description: str) -> None:
+    """Register the training sub-command ``name``: its own ``arguments`` (in order), then the common ones."""
+    p = subparsers.add_parser(name, help=help, description=description)
+    for add in arguments:
+        add(p)
+    add_common_arguments(p)
+    p.set_defaults(func=run)
 
 
 def add_common_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,8 +41,10 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
     """A :class:`TrainConfig` from the parsed options (validated)."""
+    from rgbt_runtime.atomic import check_destination
     from rgbt_runtime.errors import InputError
 
+    check_destination(args.out, "--out")  # before any work: not after the first checkpoint interval
     for name in ("epochs", "batch_size", "workers", "checkpoint_every", "image_size"):
         if getattr(args, name) < (0 if name == "workers" else 1):
             raise InputError(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")

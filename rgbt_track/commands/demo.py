@@ -56,6 +56,9 @@ def _install(partial: Path, workdir: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+
+    from rgbt_runtime.atomic import folder_mode, remove_stale
     from rgbt_runtime.errors import InputError
 
     settings = QUICK if args.quick else FULL
@@ -68,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
     workdir = args.workdir.resolve()
     _check_workdir(workdir)
     workdir.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{workdir.name}.partial-", dir=workdir.parent))
+    remove_stale(workdir, "partial-")  # left by a demo killed before it could clean up
+    partial = Path(tempfile.mkdtemp(prefix=f".{workdir.name}.partial-{os.getpid()}.", dir=workdir.parent))
+    os.chmod(partial, folder_mode())  # mkdtemp's 0700 would become the demo folder's mode
     try:
         table = _demo(partial, count, length, args.seed)
         (partial / MARKER).write_text(f"rgbt-track demo --count {count} --length {length} --seed {args.seed}\n",

@@ -65,6 +65,7 @@ def _score_lasher(args: argparse.Namespace) -> tuple[list[str], list[tuple[str, 
 
 
 def run(args: argparse.Namespace) -> int:
+    from rgbt_runtime.atomic import check_destination
     from rgbt_runtime.errors import InputError
     from rgbt_track.scoring import score_results
     from rgbt_track.scoring.plots import check_plot_path, save_lasher_plots, save_plots
@@ -72,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.plot is not None:
         check_plot_path(args.plot)
+    for option, path in (("--csv", args.csv), ("--latex", args.latex), ("--plot", args.plot),
+                         ("--attributes", args.attributes)):
+        if path is not None:  # before any work: a bad output path fails before results are printed
+            check_destination(path, option)
     if args.attributes is not None and args.dataset != "rgbt234":
         raise InputError("--attributes needs rgbt234 (the dataset that ships per-frame attribute files)")
     if args.dataset == "lasher":

@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from rgbt_runtime import InputError, atomic_path
+    from rgbt_runtime.atomic import check_destination
     from rgbt_track.frames import list_frames, read_frame
     from rgbt_track.tracker_spec import build_tracker
     from rgbt_track.visualize import TrackView
@@ -60,8 +61,7 @@ def run(args: argparse.Namespace) -> int:
     for name in needed:
         if getattr(args, name) is None:
             raise InputError(f"{mode} mode needs --{name} DIR")
-    if args.out.is_dir():
-        raise InputError(f"--out is a folder, expected a file path: {args.out}")
+    check_destination(args.out, "--out")
     paths = {name: list_frames(getattr(args, name)) for name in ("color", "ir") if getattr(args, name)}
     if len(paths) == 2 and len(paths["color"]) != len(paths["ir"]):
         raise InputError(f"{args.color} has {len(paths['color'])} frames but {args.ir} has {len(paths['ir'])}")
@@ -72,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
         images = {name: read_frame(paths[name][i]) for name in paths}
         if len(images) == 2 and images["color"].shape != images["ir"].shape:
             c, r = images["color"].shape, images["ir"].shape
-            raise InputError(f"frame {i}: {paths['color'][i].name} is {c[1]}x{c[0]} but "
-                             f"{paths['ir'][i].name} is {r[1]}x{r[0]}")
+            raise InputError(f"frame {i}: {paths['color'][i]} is {c[1]}x{c[0]} but "
+                             f"{paths['ir'][i]} is {r[1]}x{r[0]}")
         return images
 
     start = time.perf_counter()

@@ -42,6 +42,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rgbt_runtime import InputError
+    from rgbt_runtime.atomic import check_folder_destination
     from trackers.config import get_arch
     from trackers.training.augment import CropAugment
     from trackers.training.base_tracker import BaseTrainConfig, train_base
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--lr must be > 0, got {args.lr}")
     if args.workers < 0:
         raise InputError(f"--workers must be >= 0, got {args.workers}")
+    check_folder_destination(args.out, "--out")
     get_arch(args.arch)
     if args.stop_at is not None and args.stop_at < 1:
         raise InputError(f"--stop-at must be >= 1, got {args.stop_at}")

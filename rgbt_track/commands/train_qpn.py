@@ -45,10 +45,12 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from rgbt_runtime import InputError, init_distributed
+    from rgbt_runtime.atomic import check_destination
     from rgbt_track.tracker_spec import build_tracker
     from rgbt_track.training.qpn import QPNTrainConfig, record_runs, train_qpn
     from trackers.qpn import save_qpn
 
+    check_destination(args.out, "--out")  # before the tracking runs, not after them
     for name, value in (("--history", args.history), ("--epochs", args.epochs), ("--batch-size", args.batch_size)):
         if value < 1:
             raise InputError(f"{name} must be >= 1, got {value}")
@@ -57,8 +59,6 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{name} must be >= 0, got {value}")
     if not args.lr > 0:
         raise InputError(f"--lr must be > 0, got {args.lr}")
-    if Path(args.out).is_dir():
-        raise InputError(f"--out is a folder, expected a file path: {args.out}")
     spec = TrackerSpec.from_args(args)
     sequences = [s for group in TrainingData.from_args(args).load_videos().values() for s in group]
     if args.max_frames:

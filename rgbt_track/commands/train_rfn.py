@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from rgbt_runtime import InputError, init_distributed
+    from rgbt_runtime.atomic import check_folder_destination
     from rgbt_track.evaluation.validation import make_validator
     from rgbt_track.feature_fusion.rfn import ReducedRFNConfig
     from rgbt_track.losses import RFNLossConfig
@@ -134,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
                             num_workers=args.workers, loss=loss,
                             rfn=ReducedRFNConfig(inner_relu=not args.no_inner_relu, output_relu=args.output_relu,
                                                  init=args.init))
+    check_folder_destination(args.out, "--out")
     if spec.threads:
         torch.set_num_threads(spec.threads)
     model = load_model(spec)  # the frozen tracker network (a wrong-arch file fails here, in one line)

@@ -16,14 +16,18 @@ from rgbt_runtime.errors import InputError
 _SEPARATORS = re.compile(r"[,\s;]+")
 
 
-def read_rows(path: Path, allowed_counts: tuple[int, ...] = (4,), special: tuple[str, ...] = ()) -> list[list[float] | None]:
+def read_rows(path: Path, allowed_counts: tuple[int, ...] = (4,), special: tuple[str, ...] = (),
+              what: str = "annotation file") -> list[list[float] | None]:
     """Numbers per non-empty line of ``path`` (separators: comma, spaces, tabs, semicolons; CRLF ok).
 
     A line equal to one of ``special`` (e.g. VOT's ``0`` for "no annotation") gives None. Raises
-    InputError naming the file and line when a value is not a number or the count is not allowed.
+    InputError naming the file (as ``what``) and line when a value is not a number or the count is
+    not allowed.
     """
+    if path.is_dir():
+        raise InputError(f"{what} {path} is a folder, expected a file")
     if not path.is_file():
-        raise InputError(f"annotation file not found: {path}")
+        raise InputError(f"{what} not found: {path}")
     rows: list[list[float] | None] = []
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     while lines and not lines[-1].strip():
@@ -42,7 +46,7 @@ def read_rows(path: Path, allowed_counts: tuple[int, ...] = (4,), special: tuple
             raise InputError(f"{path}:{number}: expected {expected} numbers, got {len(values)}")
         rows.append(values)
     if not rows:
-        raise InputError(f"annotation file is empty: {path}")
+        raise InputError(f"{what} is empty: {path}")
     return rows
 
 
@@ -115,3 +119,16 @@ def sequence_folders(root: Path, required: tuple[str, ...], dataset: str) -> lis
     if not folders:
         raise InputError(f"no {dataset} sequences (folders with {', '.join(required)}) in {root}")
     return folders
+
+
+def check_boxes_inside(boxes: np.ndarray, size: tuple[int, int], path: Path, image: Path) -> None:
+    """InputError naming ``path`` and the line of the first box lying entirely outside an image of
+    ``size`` (W, H; the size of ``image``). NaN rows (target absent) are skipped."""
+    width, height = size
+    x, y, w, h = boxes.T
+    outside = (x >= width) | (y >= height) | (x + w <= 0) | (y + h <= 0)
+    bad = np.nonzero(outside)[0]
+    if len(bad):
+        row = boxes[bad[0]]
+        raise InputError(f"{path}:{bad[0] + 1}: box {row[0]:g},{row[1]:g},{row[2]:g},{row[3]:g} lies entirely "
+                         f"outside the {width}x{height} image ({image})")

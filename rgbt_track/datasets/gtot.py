@@ -19,8 +19,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rgbt_track.datasets.annotations import (check_annotation_length, check_positive, check_same_length,
-                                             corners_to_xywh, read_boxes, sequence_folders)
+from rgbt_runtime.errors import InputError
+from rgbt_runtime.image_read import check_same_size
+from rgbt_track.datasets.annotations import (check_annotation_length, check_boxes_inside, check_positive,
+                                             check_same_length, corners_to_xywh, read_boxes, sequence_folders)
 from rgbt_track.datasets.sequence import RGBTSequence
 from rgbt_track.frames import list_frames
 
@@ -32,12 +34,17 @@ def load_gtot_sequence(folder: str | os.PathLike) -> RGBTSequence:
     folder = Path(folder)
     color, ir = list_frames(folder / "v"), list_frames(folder / "i")
     check_same_length(color, ir, folder / "v", folder / "i")
+    sizes = {check_same_size(c, i) for c, i in zip(color, ir)}  # headers only: no pixels decoded
+    if len(sizes) > 1:
+        raise InputError(f"frame sizes change within {folder}: {', '.join(f'{w}x{h}' for w, h in sorted(sizes))}")
+    size = next(iter(sizes))
     boxes = {}
     for modality in ("v", "i"):
         path = folder / f"groundTruth_{modality}.txt"
         boxes[modality] = corners_to_xywh(read_boxes(path))
         check_annotation_length(boxes[modality], len(color), path)
         check_positive(boxes[modality], path)
+        check_boxes_inside(boxes[modality], size, path, color[0] if modality == "v" else ir[0])
     return RGBTSequence(name=folder.name, color=color, ir=ir, groundtruth=boxes["v"],
                         groundtruth_ir=boxes["i"], attributes={"dataset": "GTOT"})
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from rgbt_runtime.image_files import natural_key
 from rgbt_runtime.errors import InputError
+from rgbt_runtime.image_read import check_same_size, read_image
 from rgbt_track.datasets.annotations import find_subfolder
 from rgbt_track.datasets.sequence import RGBTSequence
 from rgbt_track.frames import list_frames
@@ -24,9 +25,7 @@ from rgbt_track.frames import list_frames
 
 def mask_box(path: Path) -> np.ndarray:
     """``(1, 4)`` x, y, w, h of the foreground of the mask at ``path``."""
-    mask = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-    if mask is None:
-        raise InputError(f"cannot read mask: {path}")
+    mask = read_image(path, cv2.IMREAD_GRAYSCALE, what="mask")
     ys, xs = np.nonzero(mask > 127)
     if len(xs) == 0:
         raise InputError(f"mask has no foreground (zero-size box): {path}")
@@ -52,6 +51,8 @@ def load_vt_saliency(root: str | os.PathLike, dataset: str | None = None) -> lis
             raise InputError(f"no file for {files['RGB'][missing[0]].name} (by stem) in {folders[kind]}")
     sequences = []
     for stem in sorted(files["RGB"], key=natural_key):
+        check_same_size(files["RGB"][stem], files["T"][stem])  # headers only: no pixels decoded
+        check_same_size(files["RGB"][stem], files["GT"][stem])
         sequences.append(RGBTSequence(name=stem, color=[files["RGB"][stem]], ir=[files["T"][stem]],
                                       groundtruth=mask_box(files["GT"][stem]),
                                       attributes={"dataset": dataset, "mask": files["GT"][stem]}))

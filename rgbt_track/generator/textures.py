@@ -15,6 +15,7 @@ import numpy as np
 
 from rgbt_runtime.image_files import is_image, modality_key
 from rgbt_runtime.errors import InputError
+from rgbt_runtime.image_read import read_image
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,8 @@ def load_texture_pairs(folder: str | Path) -> list[TexturePair]:
     """Read every pair of :func:`find_texture_pairs`; IR as gray, visible as BGR. Sizes must match."""
     pairs = []
     for ir_path, vis_path in find_texture_pairs(folder):
-        ir = cv2.imread(str(ir_path), cv2.IMREAD_GRAYSCALE)
-        color = cv2.imread(str(vis_path), cv2.IMREAD_COLOR)
-        if ir is None or color is None:
-            raise InputError(f"cannot read texture image: {ir_path if ir is None else vis_path}")
+        ir = read_image(ir_path, cv2.IMREAD_GRAYSCALE, what="texture image")
+        color = read_image(vis_path, cv2.IMREAD_COLOR, what="texture image")
         if ir.shape != color.shape[:2]:
             raise InputError(f"texture pair sizes differ: {ir_path} {ir.shape} vs {vis_path} {color.shape[:2]}")
         pairs.append(TexturePair(color, ir))

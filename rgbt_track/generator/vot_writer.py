@@ -24,7 +24,8 @@ from typing import Iterable
 
 import cv2
 
-from rgbt_runtime.atomic import atomic_path
+from rgbt_runtime.atomic import atomic_path, folder_mode, remove_stale
+from rgbt_runtime.errors import InputError
 from rgbt_track.generator.render import TAGS, RenderedFrame
 
 ANCHOR_SPACING = 50   # frames between anchors (VOT2020 places one roughly every 50 frames)
@@ -44,18 +45,25 @@ def _write_lines(path: Path, lines: Iterable[str], newline: str = "\n") -> None:
     path.write_text("".join(f"{line}{newline}" for line in lines), encoding="utf-8", newline="")
 
 
-def write_sequence(root: Path, name: str, frames: Iterable[RenderedFrame], fps: int = 30) -> Path:
-    """Write ``frames`` as sequence ``root/name`` (VOT layout above); returns the sequence folder."""
+def write_sequence(root: Path, name: str, frames: Iterable[RenderedFrame], fps: int = 30,
+                   shown_root: Path | None = None) -> Path:
+    """Write ``frames`` as sequence ``root/name`` (VOT layout above); returns the sequence folder.
+
+    ``shown_root`` is the folder named in error messages when ``root`` is a temporary one.
+    """
     root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
+    remove_stale(root / name)  # left by a writer killed before it could clean up
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.{os.getpid()}.", dir=root))
     try:
         (tmp / "color").mkdir()
         (tmp / "ir").mkdir()
         boxes, tags = [], {tag: [] for tag in TAGS}
         params = [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
         for number, frame in enumerate(frames, start=1):
-            cv2.imwrite(str(tmp / "color" / f"{number:08d}.jpg"), frame.color, params)
-            cv2.imwrite(str(tmp / "ir" / f"{number:08d}.jpg"), frame.ir, params)
+            for channel in ("color", "ir"):
+                if not cv2.imwrite(str(tmp / channel / f"{number:08d}.jpg"), getattr(frame, channel), params):
+                    raise InputError(f"cannot write frame {number} of {(shown_root or root) / name} "
+                                     "(disk full or not writable?)")
             boxes.append(frame.box)
             for tag in TAGS:
                 tags[tag].append(tag in frame.tags)
@@ -67,7 +75,7 @@ def write_sequence(root: Path, name: str, frames: Iterable[RenderedFrame], fps: 
         properties = {"channel.default": "color", "channels.color": "color/%08d.jpg",
                       "channels.ir": "ir/%08d.jpg", "format": "default", "fps": str(fps), "name": name}
         _write_lines(tmp / "sequence", (f"{k}={v}" for k, v in sorted(properties.items())), newline="\r\n")
-        os.chmod(tmp, 0o755)
+        os.chmod(tmp, folder_mode())
         dest = root / name
         if dest.exists():
             shutil.rmtree(dest)

@@ -23,7 +23,7 @@ def score_results(dataset: str, gt_dir: Path, results_dir: Path, round_results: 
     lengths = {name: len(visible) for name, (visible, _) in truth.items()}
     rounding = DEFAULT_ROUNDING[dataset] if round_results is None else round_results
     scores = []
-    for tracker in tqdm(tracker_names(Path(results_dir)), desc="trackers", disable=not progress):
+    for tracker in tqdm(tracker_names(Path(results_dir)), desc="trackers", disable=None if progress else True):
         results = load_tracker_results(Path(results_dir), tracker, lengths)
         scores.append(SCORERS[dataset](tracker, truth, results, round_results=rounding))
     return scores

@@ -52,3 +52,17 @@ def best_of_modalities(boxes: np.ndarray, visible: np.ndarray, thermal: np.ndarr
     error = np.minimum(centre_error(boxes, visible), centre_error(boxes, thermal))
     iou = np.maximum(overlap(boxes, visible), overlap(boxes, thermal))
     return error, iou
+
+
+def sequence_errors(truth: dict[str, tuple[np.ndarray, np.ndarray]], results: dict[str, np.ndarray],
+                    round_results: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per sequence of ``truth`` (``(visible, thermal)`` ``(N, 4)`` ground truth), the ``(N,)`` centre
+    errors and IoUs of :func:`best_of_modalities` for ``results[seq]`` (``(N, 4)`` x, y, w, h, first
+    rounded with :func:`matlab_round` when ``round_results``), in ``truth``'s order."""
+    errors, overlaps = [], []
+    for name, (visible, thermal) in truth.items():
+        boxes = matlab_round(results[name]) if round_results else results[name]
+        error, iou = best_of_modalities(boxes, visible, thermal)
+        errors.append(error)
+        overlaps.append(iou)
+    return errors, overlaps

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rgbt_track.scoring.boxes import TrackerScore, best_of_modalities, matlab_round
+from rgbt_track.scoring.boxes import TrackerScore, sequence_errors
 
 ERROR_THRESHOLD = 5.0
 ERROR_THRESHOLDS = np.linspace(0, 25, 51)
@@ -25,12 +25,7 @@ OVERLAP_THRESHOLDS = np.linspace(0, 1, 51)
 def score_gtot(tracker: str, truth: dict[str, tuple[np.ndarray, np.ndarray]], results: dict[str, np.ndarray],
                round_results: bool = True) -> TrackerScore:
     """MPR/MSR of one tracker; ``truth[seq] = (visible, thermal)``, ``results[seq]`` all ``(N, 4)`` x, y, w, h."""
-    errors, overlaps = [], []
-    for name, (visible, thermal) in truth.items():
-        boxes = matlab_round(results[name]) if round_results else results[name]
-        error, iou = best_of_modalities(boxes, visible, thermal)
-        errors.append(error)
-        overlaps.append(iou)
+    errors, overlaps = sequence_errors(truth, results, round_results)
     error, iou = np.concatenate(errors), np.concatenate(overlaps)
     precision = (error[:, None] < ERROR_THRESHOLDS[None]).mean(0)
     success = (iou[:, None] > OVERLAP_THRESHOLDS[None]).mean(0)

@@ -61,9 +61,7 @@ def load_ground_truth(gt_dir: Path, dataset: str) -> dict[str, tuple[np.ndarray,
 
 def read_result_file(path: Path, frames: int) -> np.ndarray:
     """``(frames, 4)`` x, y, w, h from a 4- or 8-number-per-line result file."""
-    if not path.is_file():
-        raise InputError(f"result file not found: {path}")
-    rows = read_rows(path, allowed_counts=(4, 8))
+    rows = read_rows(path, allowed_counts=(4, 8), what="result file")
     if len(rows) != frames:
         raise InputError(f"{path}: {len(rows)} lines for {frames} frames")
     widths = {len(row) for row in rows}

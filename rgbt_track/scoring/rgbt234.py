@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rgbt_track.scoring.boxes import TrackerScore, best_of_modalities, matlab_round
+from rgbt_track.scoring.boxes import TrackerScore, sequence_errors
 
 ERROR_THRESHOLDS = np.arange(0, 51, dtype=np.float64)
 MPR_INDEX = 20
@@ -21,12 +21,9 @@ OVERLAP_THRESHOLDS = np.linspace(0, 1, 21)
 def score_rgbt234(tracker: str, truth: dict[str, tuple[np.ndarray, np.ndarray]], results: dict[str, np.ndarray],
                   round_results: bool = False) -> TrackerScore:
     """MPR/MSR of one tracker; ``truth[seq] = (visible, infrared)``, ``results[seq]`` all ``(N, 4)`` x, y, w, h."""
-    precision, success = [], []
-    for name, (visible, infrared) in truth.items():
-        boxes = matlab_round(results[name]) if round_results else results[name]
-        error, iou = best_of_modalities(boxes, visible, infrared)
-        precision.append((error[:, None] <= ERROR_THRESHOLDS[None]).mean(0))
-        success.append((iou[:, None] > OVERLAP_THRESHOLDS[None]).mean(0))
+    errors, overlaps = sequence_errors(truth, results, round_results)
+    precision = [(error[:, None] <= ERROR_THRESHOLDS[None]).mean(0) for error in errors]
+    success = [(iou[:, None] > OVERLAP_THRESHOLDS[None]).mean(0) for iou in overlaps]
     precision_curve, success_curve = np.mean(precision, axis=0), np.mean(success, axis=0)
     return TrackerScore(tracker=tracker, mpr=float(precision_curve[MPR_INDEX]), msr=float(success_curve.mean()),
                         error_thresholds=ERROR_THRESHOLDS, precision=precision_curve,

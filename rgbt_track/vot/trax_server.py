@@ -21,7 +21,8 @@ late reply costs frames). One process serves every (re-)initialisation of a sequ
 reset protocol and the anchor-based protocol both send several INITIALIZE requests. The init frame
 is answered with the init box. Anything written to ``sys.stdout`` is sent to stderr instead (the
 toolkit collects both into the tracker log), so stray prints cannot corrupt the TraX stream.
-Errors go to stderr; the exit code is 2 for a bad setting, 1 for a failure while tracking.
+Errors go to stderr; the exit code is 2 for a bad setting or input (an unreadable frame: the
+reason also goes to the client in the quit message), 1 for a failure while tracking.
 """
 from __future__ import annotations
 
@@ -97,7 +98,13 @@ def warm_up(tracker: Tracker, channels: Sequence[str], tracks: int = 2) -> None:
 
 
 def serve(tracker: Tracker, channels: Sequence[str], name: str = "rgbt-track") -> int:
-    """Answer TraX requests with ``tracker`` until the client quits; returns the number of frames served."""
+    """Answer TraX requests with ``tracker`` until the client quits; returns the number of frames served.
+
+    A request that cannot be answered because of its input (a missing, truncated or unreadable
+    frame, a bad box: :class:`InputError`) is answered with ``quit`` carrying the one-line reason
+    (the client sees it as the ``trax.reason`` property, the toolkit in its log); the error is then
+    re-raised.
+    """
     import trax
 
     served = 0
@@ -107,12 +114,16 @@ def serve(tracker: Tracker, channels: Sequence[str], name: str = "rgbt-track") -
         request = server.wait()
         if request.type == trax.TraxStatus.QUIT:
             return served
-        frames = _read_frames(request.image, channels)
-        if request.type == trax.TraxStatus.INITIALIZE:
-            box = tuple(float(v) for v in request.objects[0][0].bounds())
-            tracker.init(frames, box)
-        else:
-            box = tuple(float(v) for v in tracker.track(frames).box)
+        try:
+            frames = _read_frames(request.image, channels)
+            if request.type == trax.TraxStatus.INITIALIZE:
+                box = tuple(float(v) for v in request.objects[0][0].bounds())
+                tracker.init(frames, box)
+            else:
+                box = tuple(float(v) for v in tracker.track(frames).box)
+        except InputError as error:  # an unreadable frame, a bad box: tell the client why, then stop
+            server.quit(str(error).splitlines()[0])
+            raise
         server.status([(trax.Rectangle.create(*box), {})])
         served += 1
 
@@ -133,6 +144,9 @@ def main(argv: Sequence[str] | None = None,
         print(f"rgbt_track.vot.trax_server: {config} loaded and warmed up in {time.perf_counter() - start:.1f} s",
               file=sys.stderr)
         served = serve(tracker, config.channels)
+    except InputError as error:  # already sent to the client as the quit message's trax.reason
+        print(f"rgbt_track.vot.trax_server: error: {error}", file=sys.stderr)
+        return 2
     except Exception:  # noqa: BLE001 - the toolkit shows this traceback as the tracker's log
         traceback.print_exc(file=sys.stderr)
         return 1
