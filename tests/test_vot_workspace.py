@@ -102,7 +102,7 @@ def test_missing_ir_channel(workspace, capsys):
 def test_channels_of_different_length(workspace, capsys):
     (workspace / "sequences" / "synth-000" / "ir" / f"{LENGTH:08d}.jpg").unlink()
     error = _evaluate_error(workspace, capsys)
-    assert f"{LENGTH} color frames, {LENGTH - 1} ir frames" in error and "synth-000" in error
+    assert f"{LENGTH} color vs {LENGTH - 1} ir frames" in error and "synth-000" in error
 
 
 def test_missing_anchor_file(workspace, capsys):
@@ -117,7 +117,7 @@ def test_malformed_groundtruth(workspace, capsys):
     lines[2] = "12,abc,30"
     groundtruth.write_text("\n".join(lines) + "\n")
     error = _evaluate_error(workspace, capsys)
-    assert f"malformed line 3 in {groundtruth}" in error
+    assert f"{groundtruth}:3: not a region: '12,abc,30'" in error
 
 
 def test_groundtruth_shorter_than_the_sequence(workspace, capsys):
@@ -140,11 +140,17 @@ def test_relative_checkpoint_is_refused(workspace, capsys):
     assert "must be absolute" in error and "[AFAT-IR]" in error and str(ini) in error
 
 
-def test_sequence_shorter_than_the_eao_window(tmp_path, capsys):
+def test_sequences_shorter_than_the_eao_window_are_accepted_with_a_note(tmp_path):
+    from rgbt_track.vot.eao_window import short_sequence_note
+
     copy_template(tmp_path)
-    generate_sequences(tmp_path / "sequences", count=1, length=100, seed=3, size=(96, 72))
-    error = _evaluate_error(tmp_path, capsys)
-    assert "has 100 frames, fewer than the EAO window's low end (115)" in error and "synth-000" in error
+    generate_sequences(tmp_path / "sequences", count=2, length=40, seed=3, size=(96, 72))
+    for directory in find_workspaces(tmp_path):
+        info, lengths = validate_workspace(directory, list(TRACKERS), load=False)
+        assert lengths == {"synth-000": 40, "synth-001": 40}
+        note = short_sequence_note(info, lengths)
+        assert "2 of 2 sequences are shorter than the EAO window's low end (115)" in note
+        assert ("reset-based EAO is undefined" in note) == (info.protocol == "reset")
 
 
 def test_unknown_tracker_and_missing_list(workspace, capsys):

@@ -12,8 +12,10 @@ def register(subparsers) -> None:
                     "WORKSPACE and in every sub-folder that is a workspace (vot_workspace/ holds the "
                     "anchor-based VOT2020 workspace and vot2019/, the reset-based one), then print the "
                     "Table 7/8-style table and write results.md, results.csv, ar_plot.png, eao_curves.png "
-                    "and index.html. Fails, showing the tracker's log, when results are incomplete "
-                    "(e.g. a tracker crashed under `vot evaluate`, which still exits 0).")
+                    "and index.html. Each workspace is checked first as `rgbt-track evaluate` checks it "
+                    "(one-line errors naming the file; nothing is downloaded). Fails, showing the "
+                    "tracker's log, when results are incomplete (e.g. a tracker crashed under "
+                    "`vot evaluate`, which still exits 0).")
     p.add_argument("workspace", type=Path, metavar="WORKSPACE", help="VOT workspace folder")
     p.add_argument("--paper", action="store_true",
                    help="add the published numbers (paper Tables 7 and 8) to the tables and plots")
@@ -23,14 +25,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rgbt_track.vot.report import build_rows, markdown_table, write_report
-    from rgbt_track.vot.runner import summarise
-    from rgbt_track.vot.workspace import find_workspaces
+    from rgbt_track.vot.pipeline import report_workspaces
 
-    scores = summarise(find_workspaces(args.workspace))
     out = args.out if args.out is not None else args.workspace / "reports" / "rgbt-track-summary"
-    files = write_report(scores, out, paper=args.paper)
-    print(markdown_table(build_rows(scores, paper=args.paper)))
+    table, files = report_workspaces(args.workspace, out, paper=args.paper)
+    print(table)
     print(f"wrote {', '.join(str(f) for f in files.values())}")
     return 0
-

@@ -72,12 +72,6 @@ def corners_to_xywh(rows: np.ndarray) -> np.ndarray:
     return np.column_stack([rows[:, 0], rows[:, 1], rows[:, 2] - rows[:, 0], rows[:, 3] - rows[:, 1]])
 
 
-def polygon_to_xywh(points: list[float]) -> list[float]:
-    """Axis-aligned bounding box ``x y w h`` of a polygon ``x1,y1,x2,y2,...``."""
-    xs, ys = points[0::2], points[1::2]
-    return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
-
-
 def check_positive(boxes: np.ndarray, path: Path) -> None:
     """InputError naming ``path`` and the line of the first box with w or h <= 0 (NaN rows are skipped)."""
     bad = np.nonzero((boxes[:, 2] <= 0) | (boxes[:, 3] <= 0))[0]

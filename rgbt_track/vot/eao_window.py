@@ -9,6 +9,16 @@ tracker that never fails and positive for one that fails, so failing scores *hig
 with A 0.88 and no failure gets EAO ~0.12. The supervised (reset-based) analysis does not have
 this: its curve ends at the longest run, so its window is cut there.
 
+Sequences shorter than the window's low end (VOT-RGBT has five: 45 to 89 frames, against 115) are
+accepted, as the toolkit accepts them. In both analyses a run that does not fail counts only at
+lengths below its own, and a failed run counts at every length with zero overlap after its failure
+(``vot.analysis.multistart.compute_eao_partial``, ``vot.analysis.supervised.compute_eao_curve``).
+So a short sequence enters the EAO score only through its failed runs, which lower it; its runs
+that do not fail carry no weight in the window, while its accuracy and robustness count as any
+other sequence's. When no run of a workspace reaches the low end, the reset-based EAO is undefined
+(the toolkit's curve ends before the window: NaN, shown as ``n/a``) and the anchor-based one is 0
+unless a run fails. :func:`short_sequence_note` says which sequences this concerns.
+
 :func:`longest_run_warning` says so whenever sequences are shorter than the window's high end.
 :func:`fit_eao_window` gives a workspace the cut the supervised analysis makes implicitly: its
 stack, unchanged except ``high = min(high, longest run - 1)``, written beside it
@@ -39,6 +49,23 @@ def longest_run_warning(info: WorkspaceInfo, lengths: dict[str, int]) -> str | N
                     f"({experiment.eao_window[1]}) of {info.stack_name}; beyond frame {longest} the EAO curve "
                     f"only averages failed runs")
     return None
+
+
+def short_sequence_note(info: WorkspaceInfo, lengths: dict[str, int]) -> str | None:
+    """A note naming the sequences shorter than the EAO window's low end (module docstring)."""
+    windows = [e.eao_window for e in info.experiments if e.eao_window]
+    if not windows:
+        return None
+    low = min(window[0] for window in windows)
+    short = sorted((length, name) for name, length in lengths.items() if length < low)
+    if not short:
+        return None
+    listed = ", ".join(f"{name} {length}" for length, name in short)
+    undefined = ("; no sequence reaches it, so the reset-based EAO is undefined (n/a)"
+                 if len(short) == len(lengths) and info.protocol == "reset" else "")
+    return (f"note: {len(short)} of {len(lengths)} sequences are shorter than the EAO window's low end ({low}) "
+            f"of {info.stack_name} ({listed} frames): their runs count in accuracy and robustness, and in "
+            f"the EAO only where they fail (vot-toolkit 0.7.4){undefined}")
 
 
 def fit_eao_window(directory: str | os.PathLike, longest: int) -> str | None:

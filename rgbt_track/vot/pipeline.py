@@ -4,7 +4,9 @@ What ``rgbt-track evaluate`` and ``rgbt-track demo`` do after the workspaces exi
 :func:`validate_workspace` on each (one-line errors before the toolkit starts), ``vot evaluate``
 for every tracker (:func:`rgbt_track.vot.runner.evaluate`, with a progress bar over the runs),
 fresh analyses, the toolkit's HTML reports, and the Table 7/8-style summary with the realtime
-check of anchor-based stacks.
+check of anchor-based stacks. ``rgbt-track report`` (:func:`report_workspaces`) checks each
+workspace with the same :func:`validate_workspace` (without loading models), so it never reaches
+the toolkit with a workspace that would make it fail obscurely or download a dataset.
 """
 from __future__ import annotations
 
@@ -79,7 +81,7 @@ def evaluate_workspaces(root: Path, trackers: Sequence[str], summary_dir: Path, 
     """
     from rgbt_track.vot.report import build_rows, markdown_table, write_report
     from rgbt_track.vot.runner import html_report, summarise
-    from rgbt_track.vot.eao_window import longest_run_warning
+    from rgbt_track.vot.eao_window import longest_run_warning, short_sequence_note
     from rgbt_track.vot.workspace import find_workspaces, sequence_fps, validate_workspace
 
     stage = stage or (lambda text: None)
@@ -90,9 +92,9 @@ def evaluate_workspaces(root: Path, trackers: Sequence[str], summary_dir: Path, 
         stage(f"checking workspace {directory}" + (f" and loading {', '.join(trackers)}" if index == 0 else ""))
         info, lengths = validate_workspace(directory, trackers, load=index == 0)
         infos[directory] = (info, sequence_fps(info))
-        note = longest_run_warning(info, lengths)
-        if note:
-            print(note, file=sys.stderr)
+        for note in (short_sequence_note(info, lengths), longest_run_warning(info, lengths)):
+            if note:
+                print(note, file=sys.stderr)
     labels = {directory: info.label for directory, (info, _) in infos.items()}
     stage(f"vot evaluate: {len(trackers)} trackers on {len(workspaces)} stacks")
     timings = _evaluate_with_progress(workspaces, trackers, labels)
@@ -105,3 +107,41 @@ def evaluate_workspaces(root: Path, trackers: Sequence[str], summary_dir: Path, 
     notes += [f"evaluation time {label}: {seconds:.0f} s" for label, seconds in timings.items()]
     write_report(scores, summary_dir, paper=paper, notes=notes)
     return "\n".join([markdown_table(build_rows(scores, paper=paper)), *notes])
+
+
+def result_trackers(directory: Path) -> list[str]:
+    """Names of the trackers with a results folder in the workspace ``directory``."""
+    results = directory / "results"
+    return sorted(p.name for p in results.iterdir() if p.is_dir()) if results.is_dir() else []
+
+
+def no_results_error(directory: Path, workspaces: list[Path]) -> Exception:
+    """Why a workspace has no results: the newest tracker log of any of ``workspaces`` (a crashed run
+    stops the evaluation of the workspaces after it), or a one-line error."""
+    from rgbt_runtime.errors import InputError
+    from rgbt_track.vot.runner import TrackerFailure
+
+    logs = sorted((log for w in workspaces for log in (w / "logs").glob("*.log")), key=lambda p: p.stat().st_mtime)
+    if logs:
+        return TrackerFailure(logs[-1].name.rsplit("_", 1)[0], f"{directory} (no results; last log {logs[-1]})",
+                              "the run crashed", logs[-1].read_text(encoding="utf-8", errors="replace"))
+    return InputError(f"no tracker results in {directory / 'results'} (run `rgbt-track evaluate` first)")
+
+
+def report_workspaces(root: Path, summary_dir: Path, paper: bool = False) -> tuple[str, dict[str, Path]]:
+    """Re-analyse the results of every workspace in ``root`` (checked as ``evaluate`` checks them) and
+    write the summary into ``summary_dir``; returns the table text and the written files."""
+    from rgbt_track.vot.report import build_rows, markdown_table, write_report
+    from rgbt_track.vot.runner import summarise
+    from rgbt_track.vot.workspace import find_workspaces, validate_workspace
+
+    scores = []
+    workspaces = find_workspaces(root)
+    for directory in workspaces:
+        trackers = result_trackers(directory)
+        validate_workspace(directory, trackers, load=False)
+        if not trackers:
+            raise no_results_error(directory, workspaces)
+        scores += summarise([directory], trackers)
+    files = write_report(scores, summary_dir, paper=paper)
+    return markdown_table(build_rows(scores, paper=paper)), files

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,11 @@ class Row:
     accuracy: float
     robustness: float
     failures: float | None = None
+
+
+def _eao(value: float, digits: int = 4) -> str:
+    """The EAO as text; ``n/a`` where it is undefined (NaN: no run reaches the EAO window)."""
+    return "n/a" if math.isnan(value) else f"{value:.{digits}f}"
 
 
 def _order(tracker: str) -> tuple[int, str]:
@@ -64,7 +70,7 @@ def markdown_table(rows: list[Row]) -> str:
         parts.append("|---|---|---|---:|---:|---:|")
         for r in group:
             parts.append(f"| {r.tracker} | {r.source} | {r.stack} / {r.experiment} | "
-                         f"{r.eao:.4f} | {r.accuracy:.4f} | {r.robustness:.4f} |")
+                         f"{_eao(r.eao)} | {r.accuracy:.4f} | {r.robustness:.4f} |")
         parts.append("")
     return "\n".join(parts)
 
@@ -75,7 +81,7 @@ def csv_text(rows: list[Row]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in rows:
-        writer.writerow([r.protocol, r.stack, r.experiment, r.tracker, r.source, f"{r.eao:.6f}",
+        writer.writerow([r.protocol, r.stack, r.experiment, r.tracker, r.source, "" if math.isnan(r.eao) else f"{r.eao:.6f}",
                          f"{r.accuracy:.6f}", f"{r.robustness:.6f}", "" if r.failures is None else f"{r.failures:.6f}"])
     return buffer.getvalue()
 
@@ -127,7 +133,7 @@ def plot_eao_curves(scores: list[Score], path: Path) -> None:
         group = sorted((s for s in scores if s.protocol == protocol and s.eao_curve), key=lambda s: _order(s.tracker))
         for s in group:
             ax.plot(range(len(s.eao_curve)), s.eao_curve, color=colours[s.tracker], linewidth=1.6,
-                    label=f"{s.tracker} (EAO {s.eao:.3f})")
+                    label=f"{s.tracker} (EAO {_eao(s.eao, 3)})")
         if group and group[0].eao_window:
             low, high = group[0].eao_window
             ax.axvspan(low, high, color="0.85", zorder=0, label=f"EAO window {low}-{high}")
@@ -170,7 +176,7 @@ def html_page(rows: list[Row], images: dict[str, str], notes: list[str], videos:
                    "<th>EAO</th><th>A</th><th>R</th></tr>")
         for r in group:
             out.append(f"<tr class='{r.source}'><td>{html.escape(r.tracker)}</td><td>{r.source}</td>"
-                       f"<td>{html.escape(r.stack)} / {html.escape(r.experiment)}</td><td>{r.eao:.4f}</td>"
+                       f"<td>{html.escape(r.stack)} / {html.escape(r.experiment)}</td><td>{_eao(r.eao)}</td>"
                        f"<td>{r.accuracy:.4f}</td><td>{r.robustness:.4f}</td></tr>")
         out.append("</table>")
     for title, name in images.items():

@@ -17,6 +17,10 @@ analysis type                                   entry per tracker
 the fraction of frames tracked before failing, for the reset-based protocol the AR-plot
 coordinate ``exp(-S * failures / length)`` with ``S = 30`` frames (the VOT2019 reports print
 robustness on that scale; the failure count itself is kept in ``failures``).
+
+The EAO is NaN (undefined) only where the toolkit's reset-based curve ends before the window's low
+end, i.e. no run of the workspace is that long (:mod:`rgbt_track.vot.eao_window`); any other
+non-finite number is an error.
 """
 from __future__ import annotations
 
@@ -98,18 +102,16 @@ def read_analysis(path: str | os.PathLike, stack: str | None = None) -> list[Sco
             accuracy, second, point = _entry(results, ar, t, path)[:3]
             robustness = point[0] if protocol == "reset" else second
             eao_value = float(_entry(results, eao, t, path)[0])
-            if math.isnan(eao_value):
-                raise InputError(f"the toolkit's EAO of {tracker} in {experiment!r} is undefined (NaN) in {path}: "
-                                 f"no run between failures reached the EAO window's low end ({window['low']} "
-                                 f"frames); evaluate on longer sequences")
+            eao_curve = tuple(float(v) for v in _entry(results, curve, t, path)[0]) if curve is not None else ()
+            if not (math.isnan(eao_value) and eao_curve and len(eao_curve) <= int(window["low"])):
+                eao_value = _finite(eao_value, f"EAO of {tracker}", path)
             scores.append(Score(
-                tracker=tracker, stack=stack, experiment=experiment, protocol=protocol,
-                eao=_finite(eao_value, f"EAO of {tracker}", path),
+                tracker=tracker, stack=stack, experiment=experiment, protocol=protocol, eao=eao_value,
                 accuracy=_finite(accuracy, f"accuracy of {tracker}", path),
                 robustness=_finite(robustness, f"robustness of {tracker}", path),
                 failures=float(second) if protocol == "reset" else None,
                 eao_window=(int(window["low"]), int(window["high"])),
-                eao_curve=tuple(float(v) for v in _entry(results, curve, t, path)[0]) if curve is not None else ()))
+                eao_curve=eao_curve))
     return scores
 
 

@@ -17,11 +17,13 @@ toolkit's traps closed:
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import logging
 import os
 import re
 import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -65,6 +67,16 @@ def quiet_toolkit() -> None:
 
     vot.config.persistent_cache = False
     logging.getLogger("vot").setLevel(logging.WARNING)
+
+
+@contextlib.contextmanager
+def undefined_eao_quiet():
+    """Silence numpy's two warnings for the toolkit's mean over an empty EAO window (its reset-based
+    EAO when no run reaches the window: NaN, reported as ``n/a``, see rgbt_track.vot.eao_window)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+        warnings.filterwarnings("ignore", "invalid value encountered in scalar divide", RuntimeWarning)
+        yield
 
 
 def load_workspace(directory: Path):
@@ -212,7 +224,7 @@ def analyse(directory: Path, trackers: list[str] | None = None) -> Path:
     toolkit_log.setLevel(logging.INFO)
     toolkit_log.handlers, toolkit_log.propagate = [failures], False
     try:
-        with AnalysisProcessor(executor, LRUCache(1000)):
+        with AnalysisProcessor(executor, LRUCache(1000)), undefined_eao_quiet():
             results = process_stack_analyses(workspace, resolved)
     finally:
         toolkit_log.setLevel(saved[0])
@@ -238,7 +250,8 @@ def html_report(directory: Path, trackers: list[str] | None = None, name: str = 
     final = directory / "reports" / name
     partial = f".{name}.partial"
     shutil.rmtree(directory / "reports" / partial, ignore_errors=True)
-    generate_document(workspace, resolved, "html", partial)
+    with undefined_eao_quiet():
+        generate_document(workspace, resolved, "html", partial)
     shutil.rmtree(final, ignore_errors=True)
     os.replace(directory / "reports" / partial, final)
     return final / "report.html"

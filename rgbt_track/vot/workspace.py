@@ -7,10 +7,13 @@ VOT2019-RGBT protocol, ``stacks/vot2019_rgbtir_reset.yaml``), sharing ``trackers
 ``sequences/``. :func:`find_workspaces` returns both for the parent folder.
 
 :func:`validate_workspace` catches, with one message naming the file, what the toolkit would
-otherwise report late, obscurely or not at all: a missing ``ir`` channel, colour/IR frame counts
-that differ, a malformed or short ``groundtruth.txt``, a missing ``anchor.value`` for the
-anchor-based protocol, sequences shorter than the EAO window's low end (their EAO is 0), unknown
-trackers and missing checkpoint files.
+otherwise report late, obscurely or not at all: a malformed ``config.yaml``, stack or
+``trackers.ini``, a missing ``sequences/list.txt`` (the toolkit would download the dataset), and
+every sequence as :mod:`rgbt_track.datasets.vot` reads it (the loader, without pixels: a missing
+``ir`` channel, colour/IR frame counts that differ, a malformed or short ``groundtruth.txt``, a
+missing ``anchor.value`` for the anchor-based protocol), unknown trackers and missing checkpoint
+files. ``rgbt-track evaluate`` and ``rgbt-track report`` both check through it. Sequences shorter
+than the EAO window are accepted, as the toolkit accepts them (:mod:`rgbt_track.vot.eao_window`).
 """
 from __future__ import annotations
 
@@ -25,9 +28,10 @@ import yaml
 
 from rgbt_runtime.errors import InputError
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "vot_workspace"
+# The repository's vot_workspace/ through the link rgbt_track/vot_workspace in a checkout; the same
+# files as package data in an installed wheel.
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "vot_workspace"
 TEMPLATE_FILES = ("config.yaml", "trackers.ini", "stacks/vot2019_rgbtir_reset.yaml", "vot2019/config.yaml")
-CHANNELS = ("color", "ir")
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,8 @@ def read_workspace(directory: str | os.PathLike) -> WorkspaceInfo:
         raise InputError(f"stack {stack_file} defines no experiment")
     registry = config.get("registry") or []
     registry = [registry] if isinstance(registry, str) else registry
+    if not isinstance(registry, list) or not all(isinstance(p, str) for p in registry):
+        raise InputError(f"'registry' in {config_file} must be a file name or a list of them")
     return WorkspaceInfo(
         directory=directory, stack_name=str(config["stack"]), stack_file=stack_file,
         title=str(stack.get("title", config["stack"])), experiments=experiments,
@@ -132,116 +138,37 @@ def read_workspace(directory: str | os.PathLike) -> WorkspaceInfo:
         sequences=(directory / str(config.get("sequences", "sequences"))).resolve())
 
 
-def channel_files(sequence: Path, pattern: str) -> list[Path]:
-    """Frame files of one channel, found as the toolkit finds them: the pattern from 1 until a gap."""
-    if "%" not in pattern:
-        pattern = os.path.join(pattern, "%08d.jpg")
-    files = []
-    while (path := sequence / (pattern % (len(files) + 1))).is_file():
-        files.append(path)
-    return files
-
-
-def read_properties(path: Path) -> dict[str, str]:
-    """``key=value`` lines of a VOT ``sequence`` file."""
-    matcher = re.compile(r"^([a-zA-Z0-9_\-.]+) *= *(.*)$")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return {m.group(1): m.group(2) for m in (matcher.match(line.strip()) for line in lines) if m}
-
-
-def _numbers(path: Path, line_number: int, text: str) -> list[float]:
-    try:
-        return [float(v) for v in re.split(r"[,\s]+", text.strip())]
-    except ValueError:
-        raise InputError(f"malformed line {line_number} in {path}: {text.strip()!r}") from None
-
-
-def check_groundtruth(path: Path, frames: int) -> None:
-    """One region per frame: 4 numbers (x,y,w,h), an even number >= 6 (polygon) or 1 (special code)."""
-    if not path.is_file():
-        raise InputError(f"groundtruth file not found: {path}")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for number, text in enumerate(lines, start=1):
-        values = _numbers(path, number, text)
-        if not (len(values) in (1, 4) or (len(values) >= 6 and len(values) % 2 == 0)):
-            raise InputError(f"malformed line {number} in {path}: expected x,y,w,h or a polygon, "
-                             f"got {len(values)} numbers")
-    if len(lines) != frames:
-        raise InputError(f"{path} has {len(lines)} lines for {frames} frames")
-
-
-def check_anchors(path: Path, frames: int) -> None:
-    """``anchor.value``: one number per frame, at least one anchor (non-zero)."""
-    if not path.is_file():
-        raise InputError(f"anchor file not found (needed by the anchor-based protocol): {path}")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    values = [_numbers(path, i, text) for i, text in enumerate(lines, start=1)]
-    if any(len(v) != 1 for v in values) or len(values) != frames:
-        raise InputError(f"{path} must hold one number per frame ({frames} lines), found {len(lines)} lines")
-    if not any(v[0] != 0 for v in values):
-        raise InputError(f"{path} marks no anchor frame (all values are 0)")
-
-
-def check_sequence(folder: Path, anchors: bool) -> int:
-    """Check one VOT-RGBT sequence folder; returns its number of frames."""
-    if not folder.is_dir():
-        raise InputError(f"sequence folder not found: {folder}")
-    properties_file = folder / "sequence"
-    if not properties_file.is_file():
-        raise InputError(f"sequence description not found: {properties_file}")
-    properties = read_properties(properties_file)
-    counts = {}
-    for channel in CHANNELS:
-        pattern = properties.get(f"channels.{channel}")
-        if pattern is None:
-            raise InputError(f"{properties_file} declares no {channel} channel (channels.{channel}=...)")
-        first = folder / (pattern % 1 if "%" in pattern else os.path.join(pattern, "00000001.jpg"))
-        files = channel_files(folder, pattern)
-        if not files:
-            raise InputError(f"missing {channel} channel: {first} not found")
-        counts[channel] = len(files)
-    if counts["color"] != counts["ir"]:
-        raise InputError(f"channel lengths differ in {folder}: {counts['color']} color frames, "
-                         f"{counts['ir']} ir frames")
-    frames = counts["color"]
-    check_groundtruth(folder / properties.get("groundtruth", "groundtruth.txt"), frames)
-    if anchors:
-        check_anchors(folder / "anchor.value", frames)
-    return frames
-
-
 def check_sequences(info: WorkspaceInfo) -> dict[str, int]:
-    """Check every sequence in ``list.txt``; returns name -> frames. Enforces the EAO window's low end."""
+    """Read every sequence in ``list.txt`` as the loader does, without pixels; returns name -> frames.
+
+    The same reader as :func:`rgbt_track.datasets.vot.load_vot_sequences` plus the protocol's needs
+    (:func:`rgbt_track.datasets.vot.check_protocol`). Sequences of any length are accepted, as the
+    toolkit accepts them; :func:`rgbt_track.vot.eao_window.short_sequence_note` says how those
+    shorter than the EAO window count.
+    """
+    from rgbt_track.datasets.vot import check_protocol, load_vot_sequences
+
     listing = info.sequences / "list.txt"
     if not listing.is_file():
         raise InputError(f"sequence list not found: {listing} (the toolkit would try to download)")
-    names = [n.strip() for n in listing.read_text(encoding="utf-8").splitlines() if n.strip()]
-    if not names:
-        raise InputError(f"{listing} lists no sequence")
     anchors = any(e.anchor_based for e in info.experiments)
-    lengths = {name: check_sequence(info.sequences / name, anchors) for name in names}
-    for experiment in info.experiments:
-        if experiment.eao_window is None:
-            continue
-        low = experiment.eao_window[0]
-        short = {n: length for n, length in lengths.items() if length < low}
-        if short:
-            name, length = next(iter(short.items()))
-            raise InputError(f"sequence {info.sequences / name} has {length} frames, fewer than the EAO "
-                             f"window's low end ({low}) of {info.stack_file.name}: its EAO would be 0")
-    return lengths
+    sequences = load_vot_sequences(info.sequences)
+    for sequence in sequences:
+        check_protocol(sequence, info.sequences / sequence.name, anchors)
+    return {sequence.name: len(sequence) for sequence in sequences}
 
 
 def sequence_fps(info: WorkspaceInfo, default: float = 30.0) -> float:
     """Frame rate of the workspace's first listed sequence (``fps=`` of its ``sequence`` file), as the
     realtime experiment uses it; ``default`` (the toolkit's) when the file gives none."""
-    listing = info.sequences / "list.txt"
-    names = [n.strip() for n in listing.read_text(encoding="utf-8").splitlines() if n.strip()]
-    fps = read_properties(info.sequences / names[0] / "sequence").get("fps")
+    from rgbt_track.datasets.vot import read_properties, sequence_list
+
+    root, names = sequence_list(info.sequences)
+    fps = read_properties(root / names[0] / "sequence").get("fps")
     try:
         return float(fps) if fps else default
     except ValueError:
-        raise InputError(f"fps={fps!r} is not a number in {info.sequences / names[0] / 'sequence'}") from None
+        raise InputError(f"fps={fps!r} is not a number in {root / names[0] / 'sequence'}") from None
 
 
 def tracker_sections(info: WorkspaceInfo) -> dict[str, tuple[Path, configparser.SectionProxy]]:

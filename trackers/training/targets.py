@@ -18,14 +18,14 @@ class TargetConfig:
 
 
 def corner_iou(boxes: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """IoU of every ``(..., 4)`` corner box with one corner box (continuous coordinates, as pysot)."""
-    x1 = np.maximum(boxes[..., 0], box[0])
-    y1 = np.maximum(boxes[..., 1], box[1])
-    x2 = np.minimum(boxes[..., 2], box[2])
-    y2 = np.minimum(boxes[..., 3], box[3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])
-    return inter / (area + (box[2] - box[0]) * (box[3] - box[1]) - inter)
+    """IoU of every ``(..., 4)`` corner box with one corner box (continuous coordinates, as pysot):
+    ``torchvision.ops.box_iou`` in float64."""
+    import torch
+    from torchvision.ops import box_iou
+
+    flat = torch.from_numpy(np.ascontiguousarray(boxes, dtype=np.float64).reshape(-1, 4))
+    iou = box_iou(flat, torch.from_numpy(np.asarray(box, dtype=np.float64).reshape(1, 4)))
+    return iou.numpy().reshape(boxes.shape[:-1])
 
 
 class AnchorTarget:
