@@ -10,13 +10,13 @@ frame names, black frames as large as the annotations need), then
 and the bad inputs of this path: an RFN / QPN for another arch, a pysot file of another
 architecture, training sequences that are evaluation sequences (one line naming the file, exit 2).
 Small settings keep it short: batch 1, 2 validation frames, 5 recorded frames per sequence, a
-2-response QPN history, 4-frame tracks. The last conv of each RPN head (classification and box
+2-response QPN history, 4-frame tracks, a 45-frame sequence (as long as VOT-RGBT's ``dog``) to
+evaluate on. The last conv of each RPN head (classification and box
 regression outputs) is zeroed in the random networks: random deltas grow boxes to infinity within
 a few frames and random scores throw the box around, while neutral outputs keep it where it is, so
-the recorded runs hold success windows (slow targets) and lost ones (a fast one), as a QPN needs. The evaluate step runs the workspace's three default trackers on one
-generated 120-frame sequence (the workspace checker refuses sequences shorter than the EAO window's
-low end, 115 frames) and checks that the workspace's AFAT-paired entry, pointed at this path's
-files, loads.
+the recorded runs hold success windows (slow targets) and lost ones (a fast one), as a QPN needs. The evaluate step runs the workspace's three default trackers (the embedded
+``tiny`` ones: a mobilev2 + r50 AFAT over TraX costs minutes even on 45 frames) and checks that the
+workspace's AFAT-paired entry, pointed at this path's files, loads as its TraX server would.
 """
 from __future__ import annotations
 
@@ -230,7 +230,7 @@ def test_evaluate_and_report_on_a_vot_workspace(path, tmp_path):
 
     workspace = copy_template(tmp_path / "ws")
     shutil.rmtree(workspace / "vot2019")  # the anchor-based workspace alone
-    generate_sequences(workspace / "sequences", count=1, length=120, seed=5, size=(96, 72))
+    generate_sequences(workspace / "sequences", count=1, length=45, seed=5, size=(96, 72))
     ini = configparser.ConfigParser()
     ini.read(workspace / "trackers.ini")
     paired = ini["RFN-AFAT-paired"]
