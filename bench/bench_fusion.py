@@ -1,25 +1,26 @@
-"""RFN-Nest fusion throughput (Mpx/s), precision effects and memory, reference-style vs package path.
+"""RFN-Nest fusion throughput (Mpx/s) with roofline columns, precision effects and memory, reference vs package path.
 
 Networks: ``paper`` (channels 64/112/160/208, random weights seeded 0: speed and memory do not
 depend on the weights) and ``default`` (the embedded checkpoint ``fusion/weights/``). Paths:
-
-* ``reference`` - the way the reference code runs: the modules in eval mode under ``no_grad``,
-  fp32, NCHW, the encoder called once per image, no other optimisation;
-* ``package`` - exactly what ``rfn-nest fuse`` runs (``fusion.inference.fuse_arrays``, with
-  glibc told to keep freed memory for reuse: ``rgbt_runtime.allocator.keep_freed_memory``);
-* ``package-low-memory`` - the same with the C library's default allocation (``--low-memory``).
+``reference`` - the way the reference code runs: the modules in eval mode under ``no_grad``, fp32,
+NCHW, the encoder called once per image; ``package`` - exactly what ``rfn-nest fuse`` runs
+(``fusion.inference.fuse_arrays``, with glibc keeping freed memory,
+``rgbt_runtime.allocator.keep_freed_memory``); ``package-low-memory`` - the same with the C
+library's default allocation (``--low-memory``).
 
 Every measurement runs in a fresh subprocess (its own thread pools and peak RSS). Throughput is
-total pixels / total seconds over the 21 TNO pairs at full size, after an untimed 64x64 warm-up;
-the max absolute difference between two paths is over all pairs, on the raw network output and
-on the 0..255 min-max-scaled image that is saved. ``bf16``/``fp16`` use ``--precision-pairs``
-pairs, on CPU as ``--precision-crop`` centre crops (bf16 is emulated on CPUs without
-AVX512-BF16/AMX and is very slow there), compared with fp32 on the same crops. Memory: peak
-RSS (and CUDA max allocated) for one 768x576 pair, and the largest square image whose peak stays
-within ``--budget-gib``, from a fit ``peak = a + b * pixels`` over two sizes, checked by a run at
-the predicted size, then stepped by 4% (down until it fits, up while it fits).
+total pixels / total seconds over the TNO pairs at full size, after an untimed 64x64 warm-up; the
+fp32 paths run interleaved (reference, package, low-memory, reference, ...) ``--repeat`` times and
+each speed-up is the median (range) of the ratios within one repeat, so that a shared machine's
+load hits both sides alike. Roofline: direct-convolution GFLOP per Mpx (``torch.utils.flop_counter``),
+GFLOP/s at the median rate and its percentage of the peak measured in the same run
+(``bench/bench_peak.py``). Max abs differences are over all pairs, on the raw network output and on
+the saved 0..255 image; PSNR of the low-precision image against fp32's. ``bf16``/``fp16`` use
+``--precision-pairs`` pairs, on CPU as ``--precision-crop`` centre crops. Memory: peak RSS for one
+pair, and the largest square within ``--budget-gib`` (fit ``peak = a + b * pixels`` over two sizes,
+checked at the predicted size, then stepped by 4%).
 
-    .venv/bin/python bench/bench_fusion.py --threads 2 [--device cpu] [--pairs 21] [--parts throughput memory largest]
+    .venv/bin/python bench/bench_fusion.py --threads 2 [--pairs 21] [--repeat 3] [--parts throughput memory largest]
 """
 from __future__ import annotations
 
@@ -27,12 +28,15 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from compare_outputs import max_diffs, psnr
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE_PATHS = ("package", "package-low-memory")
@@ -148,20 +152,6 @@ def run_worker(spec: dict, threads: int) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def max_diffs(dir_a: Path, dir_b: Path) -> tuple[float, float]:
-    """(max |a - b| on raw outputs, max |a - b| after the 0..255 min-max scaling) over all saved pairs."""
-    import numpy as np
-
-    raw = scaled = 0.0
-    for file in dir_a.glob("*.npy"):
-        a, b = np.load(file).astype(np.float64), np.load(dir_b / file.name).astype(np.float64)
-        raw = max(raw, float(np.abs(a - b).max()))
-        sa = 255 * (a - a.min()) / (a.max() - a.min() + 1e-5)
-        sb = 255 * (b - b.min()) / (b.max() - b.min() + 1e-5)
-        scaled = max(scaled, float(np.abs(sa - sb).max()))
-    return raw, scaled
-
-
 def largest_square(base: dict, threads: int, budget_mib: float, sizes: tuple[int, int]) -> tuple[int, float, float, float]:
     """(side, its peak MiB, fit intercept MiB, fit MiB per Mpx) for the largest square within ``budget_mib``."""
     key = "cuda_max_mib" if base["device"].startswith("cuda") else "peak_rss_mib"
@@ -188,6 +178,79 @@ def largest_square(base: dict, threads: int, budget_mib: float, sizes: tuple[int
         side, peak = bigger, bigger_peak
 
 
+def gflop_per_mpx(net: str) -> float:
+    """Direct-convolution GFLOP per Mpx of one fusion (two encoders, RFN, decoder), counted on a 128x128 pair."""
+    import torch
+
+    from bench_peak import count_flops
+
+    model = _load_network(net, torch.device("cpu"))
+    x = torch.rand(1, 1, 128, 128)
+    return count_flops(lambda: model.decoder(model.rfn(model.encoder(x), model.encoder(x)))) / 1e9 / (128 * 128 / 1e6)
+
+
+def _peak(threads: int):
+    from bench_peak import Peak
+
+    return Peak(**run_worker({"peak": threads}, threads))
+
+
+def _spread(values: list[float], fmt: str) -> str:
+    med = statistics.median(values)
+    return format(med, fmt) if len(values) == 1 else f"{med:{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
+
+
+def throughput(args, device: str, names: list[str], tmp: Path) -> None:
+    """fp32 rows: reference and package paths interleaved (ABAB...) ``--repeat`` times; then the low-precision rows."""
+    peaks = [_peak(args.threads)]
+    print(peaks[0].line())
+    print("\n| network | path | dtype | images | GFLOP / Mpx | Mpx/s median (range) | GFLOP/s | % of peak | "
+          "speed-up, same repeat | max abs diff raw | max abs diff 0..255 | PSNR dB vs fp32 |")
+    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    crop = args.precision_crop if device == "cpu" else 0
+    low = ["bf16"] + (["fp16"] if device == "cuda" else [])
+    for net in args.networks:
+        base = {"network": net, "device": device, "threads": args.threads, "data": str(args.data)}
+        flops = gflop_per_mpx(net)
+        rates: dict[tuple, list[float]] = {}
+        for rep in range(args.repeat):
+            for path in ("reference", *PACKAGE_PATHS):
+                save = tmp / f"{net}-{path}-fp32-0-{rep}"
+                save.mkdir()
+                _log(f"{net} {path} fp32, repeat {rep + 1} of {args.repeat} ...")
+                r = run_worker({**base, "path": path, "dtype": "fp32", "pairs": names, "save": str(save) if rep == 0 else None}, args.threads)
+                rates.setdefault((path, "fp32", 0), []).append(r["pixels"] / 1e6 / r["seconds"])
+        runs = [("reference", "fp32", names, 0, None)] + [(p, "fp32", names, 0, "reference") for p in PACKAGE_PATHS]
+        low_size = crop or (-1 if args.precision_pairs < len(names) else 0)  # -1: full size, fewer pairs
+        if low_size:  # the low-precision rows' fp32 twin on the same images
+            runs.append(("package", "fp32", names[:args.precision_pairs], low_size, None))
+        runs += [("package", d, names[:args.precision_pairs], low_size, "package fp32") for d in low]
+        for path, dtype, pairs, size, against in runs:
+            key = (path, dtype, size)
+            if key not in rates:
+                save = tmp / f"{net}-{path}-{dtype}-{size}-0"
+                save.mkdir()
+                r = run_worker({**base, "path": path, "dtype": dtype, "pairs": pairs, "crop": max(size, 0), "save": str(save)}, args.threads)
+                rates[key] = [r["pixels"] / 1e6 / r["seconds"]]
+            mine = rates[key]
+            if against is None:
+                speedup, diffs = "1.00x", "- | - | -"
+            else:
+                other = rates[("reference", "fp32", 0)] if against == "reference" else rates[("package", "fp32", size)]
+                speedup = _spread([a / b for a, b in zip(mine, other)], ".2f") + f"x vs {against}"
+                ref_dir = tmp / (f"{net}-reference-fp32-0-0" if against == "reference" else f"{net}-package-fp32-{size}-0")
+                raw, scaled = max_diffs(ref_dir, tmp / f"{net}-{path}-{dtype}-{size}-0")
+                diffs = f"{raw:.2e} | {scaled:.3g} | " + (f"{psnr(ref_dir, tmp / f'{net}-{path}-{dtype}-{size}-0'):.1f}" if dtype != "fp32" else "-")
+            what = f"{len(pairs)} pairs" + (f", {size}x{size} centre crops" if size > 0 else ", full size") + f", {len(mine)} runs"
+            rate = statistics.median(mine)
+            print(f"| {net} | {path} | {dtype} | {what} | {flops:.0f} | {_spread(mine, '.4f')} | {rate * flops:.0f} | "
+                  f"{100 * rate * flops / peaks[0].best:.0f} | {speedup} | {diffs} |", flush=True)
+    peaks.append(_peak(args.threads))
+    print(f"\nafter the rows: {peaks[1].line()}")
+    print("(GFLOP/s = direct-convolution GFLOP per Mpx x the median Mpx/s; % of the peak measured before the rows. "
+          "Winograd convolutions do fewer multiplications than counted, so a path can pass 100 %.)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default_data = Path(os.environ.get("RGBT_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -195,6 +258,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch threads per measurement (default 2)")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto (default: CUDA when available)")
     parser.add_argument("--pairs", type=int, default=21, help="TNO pairs for throughput (default all 21)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="fp32 throughput: reference and package runs interleaved this many times (default 3)")
     parser.add_argument("--precision-pairs", type=int, default=2, help="pairs for the bf16/fp16 rows (default 2)")
     parser.add_argument("--precision-crop", type=int, default=128,
                         help="on CPU the bf16 rows use centre crops of this size (default 128; 0: full images)")
@@ -206,7 +271,12 @@ def main() -> None:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(json.loads(args.worker))))
+        spec = json.loads(args.worker)
+        if "peak" in spec:
+            from bench_peak import measure_peak
+            print(json.dumps(measure_peak(spec["peak"]).__dict__))
+        else:
+            print(json.dumps(worker(spec)))
         return
 
     import torch
@@ -217,41 +287,13 @@ def main() -> None:
     device = resolve_device(args.device).type
     root = args.data / "tno21"
     names = [p.name for p in pair_images(root / "ir", root / "vis")][:args.pairs]
-    low = ["bf16"] + (["fp16"] if device == "cuda" else [])
     tmp = Path(tempfile.mkdtemp(prefix="bench_fusion_"))
     cpu = platform.processor() or platform.machine()
     print(f"{cpu}, {os.cpu_count()} CPUs, device {device}, {args.threads} threads, torch {torch.__version__}, "
           f"{len(names)} TNO pairs at full size")
 
     if "throughput" in args.parts:
-        print("\n| network | path | dtype | images | Mpx | seconds | Mpx/s | speed-up | max abs diff raw | max abs diff 0..255 |")
-        print("|---|---|---|---|---:|---:|---:|---:|---:|---:|")
-        crop = args.precision_crop if device == "cpu" else 0
-        for net in args.networks:
-            base = {"network": net, "device": device, "threads": args.threads, "data": str(args.data)}
-            plan = [("reference", "fp32", names, 0, None), ("package", "fp32", names, 0, ("reference", "fp32", 0)),
-                    ("package-low-memory", "fp32", names, 0, ("reference", "fp32", 0))]
-            if crop:  # bf16 is emulated (very slow) on CPUs without AVX512-BF16 / AMX: compare on centre crops
-                plan.append(("package", "fp32", names[:args.precision_pairs], crop, None))
-            plan += [("package", d, names[:args.precision_pairs], crop, ("package", "fp32", crop)) for d in low]
-            runs = {}
-            for path, dtype, pairs, size, against in plan:
-                save = tmp / f"{net}-{path}-{dtype}-{size}"
-                save.mkdir()
-                _log(f"{net} {path} {dtype} on {len(pairs)} pairs (crop {size}) ...")
-                runs[path, dtype, size] = r = run_worker({**base, "path": path, "dtype": dtype, "pairs": pairs,
-                                                          "crop": size, "save": str(save)}, args.threads)
-                mpxs = r["pixels"] / 1e6 / r["seconds"]
-                if against is None:
-                    speedup, diffs = "1.00x", "- | -"
-                else:
-                    other = runs[against]
-                    speedup = f"{mpxs / (other['pixels'] / 1e6 / other['seconds']):.2f}x vs {against[0]} {against[1]}"
-                    raw, scaled = max_diffs(save, tmp / f"{net}-{'-'.join(map(str, against))}") if against[2] == size else (None, None)
-                    diffs = "- | -" if raw is None else f"{raw:.2e} | {scaled:.3g}"
-                what = f"{len(pairs)} pairs" + (f", {size}x{size} centre crops" if size else ", full size")
-                print(f"| {net} | {path} | {dtype} | {what} | {r['pixels'] / 1e6:.2f} | {r['seconds']:.1f} | {mpxs:.4f} | "
-                      f"{speedup} | {diffs} |", flush=True)
+        throughput(args, device, names, tmp)
 
     if "memory" in args.parts:
         print(f"\nPeak memory for one pair ({args.memory_pair}), one fresh process each; baseline = RSS after "

@@ -8,6 +8,11 @@ On CPU, :func:`fuse_arrays` runs :class:`fusion.fast_forward.FastRFNNest` (paddi
 Winograd 3x3 convolutions, 1x1 convolutions as matrix products; same outputs up to float
 rounding). On CUDA, and for the ablation variants it does not cover, it runs the modules in
 inference mode, channels-last, with autocast for bf16/fp16.
+
+Memory: :func:`plan_tile` estimates the peak of one pass before anything is allocated and, when
+it exceeds the memory available, fuses in exact overlapping tiles (:mod:`fusion.tiles`, same
+output up to float rounding) of the largest size that fits; it refuses, with the estimate, only
+what tiles cannot help (a global strategy, or images that alone exceed the memory).
 """
 from __future__ import annotations
 
@@ -20,12 +25,15 @@ import torch
 from fusion.fast_forward import FastRFNNest, supports
 from fusion.model import RFNNest, model_from_checkpoint
 from fusion.reference_keys import load_reference_model
+from fusion.tiles import available_memory_bytes, fuse_tiled, peak_bytes_estimate, tile_for_budget
 from rgbt_runtime.checkpoint_file import load_state_file
 from rgbt_runtime.errors import InputError
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "weights" / "rfn_nest_small.pth"
 MIN_SIZE = 16  # the coarsest of the four scales must be 2 px for its reflection padding
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+LOCAL_STRATEGIES = ("rfn", "add", "avg", "max", "l1", "spatial")  # per pixel: tiles are exact
+MEMORY_SHARE = 0.8  # of MemAvailable that one pass may use
 
 
 def resolve_device(device: str | None) -> torch.device:
@@ -62,12 +70,42 @@ def load_model(checkpoint: str | os.PathLike | None = None, autoencoder: str | o
     return model.to(device=device, memory_format=torch.channels_last if device.type == "cuda" else torch.contiguous_format)
 
 
+def plan_tile(model: RFNNest, shape: tuple[int, int], strategy: str = "rfn", tile: int | None = None,
+              available: int | None = None) -> int:
+    """The tile core side for fusing an ``(H, W)`` pair on CPU, 0 for one whole pass.
+
+    ``tile``: None = automatic (tiles only when the estimated peak exceeds ``MEMORY_SHARE`` of
+    ``available`` bytes, by default ``MemAvailable``), 0 = never, N = tiles of N (a multiple of 8).
+    InputError when the estimate cannot fit: a global strategy, or an image too large even in tiles.
+    """
+    if tile is not None and (tile < 0 or tile % 8):
+        raise InputError(f"--tile must be 0 or a positive multiple of 8, got {tile}")
+    h, w = shape
+    channels = model.config.channels
+    estimate = peak_bytes_estimate(channels, h * w)
+    available = available_memory_bytes() if available is None else available
+    fits = available is None or estimate <= MEMORY_SHARE * available
+    if tile is not None or fits or not supports(model):
+        if tile and not (supports(model) and strategy in LOCAL_STRATEGIES):
+            raise InputError(f"tiles need the nest decoder and a per-pixel strategy ({', '.join(LOCAL_STRATEGIES)})")
+        return tile or 0
+    gib = 2**30
+    if strategy not in LOCAL_STRATEGIES:
+        raise InputError(f"a {w}x{h} pair needs about {estimate / gib:.1f} GiB with strategy '{strategy}' "
+                         f"(global, cannot be tiled) but {available / gib:.1f} GiB are available; "
+                         f"use a per-pixel strategy ({', '.join(LOCAL_STRATEGIES)}) or a smaller image")
+    if 24 * h * w > MEMORY_SHARE * available:  # the images, the output and their tensors alone
+        raise InputError(f"a {w}x{h} pair needs {24 * h * w / gib:.1f} GiB for the images alone but "
+                         f"{available / gib:.1f} GiB are available; use a smaller image")
+    return tile_for_budget(channels, int(MEMORY_SHARE * available) - 24 * h * w)
+
+
 def fuse_arrays(model: RFNNest, ir: np.ndarray, vi: np.ndarray, strategy: str = "rfn",
-                dtype: str = "fp32") -> np.ndarray:
+                dtype: str = "fp32", tile: int | None = None) -> np.ndarray:
     """Fuse two gray ``(H, W)`` float arrays on 0..255 -> raw fused ``(H, W)`` float32 (unscaled).
 
     ``dtype``: ``fp32`` (default), ``bf16`` or ``fp16`` (CUDA only). Images must be at least
-    ``MIN_SIZE`` pixels on each side.
+    ``MIN_SIZE`` pixels on each side. ``tile``: see :func:`plan_tile` (on CUDA: None means 0).
     """
     if ir.shape != vi.shape:
         raise InputError(f"infrared {ir.shape} and visible {vi.shape} images differ in size (use --resize)")
@@ -76,8 +114,8 @@ def fuse_arrays(model: RFNNest, ir: np.ndarray, vi: np.ndarray, strategy: str = 
     device = next(model.parameters()).device
     if dtype == "fp16" and device.type != "cuda":
         raise InputError("fp16 needs a CUDA device; use bf16 on CPU")
-
     fast = device.type == "cpu" and supports(model)
+    core = plan_tile(model, ir.shape, strategy, tile) if device.type == "cpu" or tile else 0
 
     def as_tensor(a: np.ndarray) -> torch.Tensor:
         t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))[None, None].to(device)
@@ -85,8 +123,13 @@ def fuse_arrays(model: RFNNest, ir: np.ndarray, vi: np.ndarray, strategy: str = 
 
     with torch.inference_mode():
         if fast:
-            fused = FastRFNNest(model, DTYPES[dtype]).fuse(as_tensor(ir), as_tensor(vi), strategy)
+            net = FastRFNNest(model, DTYPES[dtype])
+            fuse = lambda a, b: net.fuse(a, b, strategy)  # noqa: E731
         else:
-            with torch.autocast(device.type, dtype=DTYPES[dtype], enabled=dtype != "fp32"):
-                fused = model.fuse(as_tensor(ir), as_tensor(vi), strategy)
+            def fuse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+                with torch.autocast(device.type, dtype=DTYPES[dtype], enabled=dtype != "fp32"):
+                    return model.fuse(a.contiguous(memory_format=torch.channels_last),
+                                      b.contiguous(memory_format=torch.channels_last), strategy)
+        a, b = as_tensor(ir), as_tensor(vi)
+        fused = fuse_tiled(fuse, a, b, core) if core and max(ir.shape) > core else fuse(a, b)
     return fused[0, 0].float().cpu().numpy()

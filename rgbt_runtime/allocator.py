@@ -4,7 +4,7 @@ A full-size RFN-Nest forward pass allocates and frees a few gigabytes of feature
 larger than glibc's largest mmap threshold (32 MiB), so glibc maps every one of them fresh from
 the kernel and unmaps it when freed. The kernel then zeroes every page on first touch: on the
 project's 2-core VM that page-faulting was about a third of the wall time of a 768x576 pair
-(``bench/bench_fusion.py``, ``docs/benchmarks.md``). :func:`keep_freed_memory` tells glibc to
+(``bench/bench_fusion.py``, ``docs/benchmarks_fusion.md``). :func:`keep_freed_memory` tells glibc to
 serve every allocation from its heap (``M_MMAP_MAX = 0``), never to trim it
 (``M_TRIM_THRESHOLD``) and to use one arena (``M_ARENA_MAX = 1``), so later layers and later
 images reuse pages that are already mapped. Outputs are unchanged (same arithmetic); the price is

@@ -90,6 +90,21 @@ def test_forward_is_features_then_head():
     assert torch.equal(cls, cls2) and torch.equal(loc, loc2)
 
 
+def test_head_with_precomputed_template_kernels_is_identical():
+    torch.manual_seed(0)
+    model = build_model("tiny").eval()
+    with torch.no_grad():
+        z = model.features(torch.rand(1, 3, 127, 127) * 255)
+        kernels = model.head_kernels(z)
+        assert [k[0].shape for k in kernels] == [(1, 48, 5, 5)] * 3
+        for seed in (1, 2):  # one template, several search frames
+            torch.manual_seed(seed)
+            x = model.features(torch.rand(1, 3, 255, 255) * 255)
+            cls, loc = model.head(z, x)
+            cls2, loc2 = model.head_correlate(kernels, x)
+            assert torch.equal(cls, cls2) and torch.equal(loc, loc2)
+
+
 def test_weighted_head_uses_softmax_level_weights():
     model = build_model("tiny").eval()
     with torch.no_grad():

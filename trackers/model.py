@@ -39,6 +39,14 @@ class SiameseRPN(nn.Module):
         """RPN heads on per-level template ``(B, C, 7, 7)`` and search ``(B, C, 31, 31)`` features."""
         return self.rpn_head(z_feats, x_feats)
 
+    def head_kernels(self, z_feats: list[Tensor]) -> list:
+        """The heads' template side (``conv_kernel`` per level and branch), once per template."""
+        return self.rpn_head.kernels(z_feats)
+
+    def head_correlate(self, kernels: list, x_feats: list[Tensor]) -> tuple[Tensor, Tensor]:
+        """:meth:`head` with the template side precomputed by :meth:`head_kernels` (identical output)."""
+        return self.rpn_head.correlate(kernels, x_feats)
+
     def forward(self, template: Tensor, search: Tensor) -> tuple[Tensor, Tensor]:
         """Training pass: ``(B, 3, 127, 127)``, ``(B, 3, 255, 255)`` -> ``(cls, loc)``."""
         return self.head(self.features(template), self.features(search))

@@ -40,8 +40,16 @@ class DepthwiseXCorr(nn.Module):
             nn.Conv2d(hidden, out_channels, kernel_size=1),
         )
 
+    def kernel(self, template: Tensor) -> Tensor:
+        """The template side, computable once per template: ``(B, C, 7, 7)`` -> ``(B, hidden, 5, 5)``."""
+        return self.conv_kernel(template)
+
+    def correlate(self, kernel: Tensor, search: Tensor) -> Tensor:
+        """The search side against a :meth:`kernel` output: ``(B, C, 31, 31)`` -> ``(B, out_channels, 25, 25)``."""
+        return self.head(xcorr_depthwise(self.conv_search(search), kernel))
+
     def forward(self, kernel: Tensor, search: Tensor) -> Tensor:
-        return self.head(xcorr_depthwise(self.conv_search(search), self.conv_kernel(kernel)))
+        return self.correlate(self.kernel(kernel), search)
 
 
 class DepthwiseRPN(nn.Module):
@@ -52,8 +60,15 @@ class DepthwiseRPN(nn.Module):
         self.cls = DepthwiseXCorr(in_channels, out_channels, 2 * anchor_num)
         self.loc = DepthwiseXCorr(in_channels, out_channels, 4 * anchor_num)
 
+    def kernels(self, z_f: Tensor) -> tuple[Tensor, Tensor]:
+        """Both branches' template kernels (see :meth:`DepthwiseXCorr.kernel`)."""
+        return self.cls.kernel(z_f), self.loc.kernel(z_f)
+
+    def correlate(self, kernels: tuple[Tensor, Tensor], x_f: Tensor) -> tuple[Tensor, Tensor]:
+        return self.cls.correlate(kernels[0], x_f), self.loc.correlate(kernels[1], x_f)
+
     def forward(self, z_f: Tensor, x_f: Tensor) -> tuple[Tensor, Tensor]:
-        return self.cls(z_f, x_f), self.loc(z_f, x_f)
+        return self.correlate(self.kernels(z_f), x_f)
 
 
 class MultiRPN(nn.Module):
@@ -72,11 +87,19 @@ class MultiRPN(nn.Module):
             self.cls_weight = nn.Parameter(torch.ones(len(in_channels)))
             self.loc_weight = nn.Parameter(torch.ones(len(in_channels)))
 
+    def kernels(self, z_fs: list[Tensor]) -> list[tuple[Tensor, Tensor]]:
+        """Per level, the template side of both branches: what a tracker computes once per template."""
+        return [getattr(self, f"rpn{i + 2}").kernels(z_f) for i, z_f in enumerate(z_fs)]
+
     def forward(self, z_fs: list[Tensor], x_fs: list[Tensor]) -> tuple[Tensor, Tensor]:
         """Per-level template / search features -> ``cls (B, 2A, S, S)``, ``loc (B, 4A, S, S)``."""
+        return self.correlate(self.kernels(z_fs), x_fs)
+
+    def correlate(self, kernels: list[tuple[Tensor, Tensor]], x_fs: list[Tensor]) -> tuple[Tensor, Tensor]:
+        """:meth:`forward` with the template side from :meth:`kernels` (same result, bit for bit)."""
         cls, loc = [], []
-        for i, (z_f, x_f) in enumerate(zip(z_fs, x_fs)):
-            c, l = getattr(self, f"rpn{i + 2}")(z_f, x_f)
+        for i, (k, x_f) in enumerate(zip(kernels, x_fs)):
+            c, l = getattr(self, f"rpn{i + 2}").correlate(k, x_f)
             cls.append(c)
             loc.append(l)
         if self.weighted:

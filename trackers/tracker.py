@@ -110,6 +110,7 @@ class SiameseTracker:
         hanning = np.hanning(self.score_size)
         self.window = np.tile(np.outer(hanning, hanning).ravel(), self.anchor_num)
         self._z_feats: list[Tensor] | None = None
+        self._z_kernels: list | None = None
         self._float_model = self.model if precision == "int8" else None  # re-quantized at every init
 
     # ------------------------------------------------------------------ public API
@@ -135,6 +136,8 @@ class SiameseTracker:
             quantize_int8(self.model, lambda: self._calibrate(crops, images))
         with torch.inference_mode(), self._autocast():
             self._z_feats = self._features(crops)
+            # the heads' template side, once per template (models with only features/head: every frame)
+            self._z_kernels = self.model.head_kernels(self._z_feats) if hasattr(self.model, "head_kernels") else None
 
     def track(self, frames: dict[str, np.ndarray]) -> TrackResult:
         """Locate the target in the next ``frames`` (same modalities and size as at ``init``)."""
@@ -147,7 +150,9 @@ class SiameseTracker:
         crops, scale_z = self._search_crops(images, self.center)
         with torch.inference_mode():
             with self._autocast():
-                cls, loc = self.model.head(self._z_feats, self._features(crops))
+                x_feats = self._features(crops)
+                cls, loc = (self.model.head(self._z_feats, x_feats) if self._z_kernels is None
+                            else self.model.head_correlate(self._z_kernels, x_feats))
             response = torch.softmax(cls.float().reshape(2, -1), dim=0)[1].cpu().numpy()
             delta = loc.float().reshape(4, -1).cpu().numpy()
         return self._update(response, delta, scale_z)

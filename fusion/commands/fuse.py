@@ -40,6 +40,9 @@ def register(subparsers) -> None:
     p.add_argument("--resize", action="store_true", help="resize the visible image to the infrared size when they differ")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: auto)")
     p.add_argument("--low-memory", action="store_true", help=LOW_MEMORY_HELP)
+    p.add_argument("--tile", type=int, default=None,
+                   help="fuse in exact overlapping tiles of this side (a multiple of 8; same output up to float "
+                        "rounding, less memory); 0: never; default: only when one pass would not fit in memory")
     p.add_argument("--dtype", choices=("fp32", "bf16", "fp16"), default="fp32",
                    help="compute precision (default fp32; bf16 only pays on hardware with native bf16 - recent GPUs, "
                         "AVX512-BF16/AMX CPUs - and is far slower elsewhere; fp16 is CUDA only)")
@@ -92,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
     from rgbt_runtime.image_files import pair_images
     from fusion.images import check_writable_image_path, merge_luma, min_max_to_uint8, save_image, side_by_side
-    from fusion.inference import fuse_arrays
+    from fusion.inference import fuse_arrays, plan_tile
     from rgbt_runtime.atomic import ensure_output_folder
     from rgbt_runtime.errors import InputError
 
@@ -105,16 +108,21 @@ def run(args: argparse.Namespace) -> int:
         check_writable_image_path(args.out)
         if args.preview is not None:
             check_writable_image_path(args.preview)
-    for ir_path, vis_path, _ in jobs:  # every input and the model are checked before anything is written
-        _load_pair(ir_path, vis_path, args.resize)
+    shapes = [_load_pair(ir_path, vis_path, args.resize)[0].shape for ir_path, vis_path, _ in jobs]
     model = load_model_from_args(args)
+    if next(model.parameters()).device.type == "cpu" or args.tile:  # memory checked before anything is written
+        for (ir_path, _, _), shape in zip(jobs, shapes):
+            try:
+                plan_tile(model, shape, args.strategy, args.tile)
+            except InputError as exc:
+                raise InputError(f"{ir_path}: {exc}") from None
     for out in {out.parent for _, _, out in jobs} | ({args.preview.parent} if args.preview else set()):
         ensure_output_folder(out)
 
     written = 0
     for ir_path, vis_path, out in tqdm(jobs, desc="fusing", unit="pair", disable=len(jobs) < 2):
         ir, luma, crcb = _load_pair(ir_path, vis_path, args.resize)
-        fused = merge_luma(min_max_to_uint8(fuse_arrays(model, ir, luma, args.strategy, args.dtype)), crcb)
+        fused = merge_luma(min_max_to_uint8(fuse_arrays(model, ir, luma, args.strategy, args.dtype, args.tile)), crcb)
         try:
             save_image(out, fused)
             if args.preview is not None:
