@@ -21,7 +21,7 @@ import numpy as np
 
 from rgbt_track.datasets.vot import load_vot_sequences
 from rgbt_track.evaluation.iou import mean_iou, run_sequence
-from rgbt_track.factory import build_rgbt_tracker
+from rgbt_track.tracker_spec import TrackerSpec, build_tracker
 from trackers.config import PRECISIONS
 
 TRACKERS = (("rgb", "l1"), ("ir", "l1"), ("fused", "l1"), ("fused", "rfn"))
@@ -45,7 +45,7 @@ def main() -> None:
     for mode, fusion in TRACKERS:
         fp32 = None
         for precision in args.precisions:
-            tracker = build_rgbt_tracker("tiny", mode, fusion=fusion, device=args.device, precision=precision)
+            tracker = build_tracker(TrackerSpec(mode=mode, fusion=fusion, device=args.device, precision=precision))
             start = time.perf_counter()
             ious = [mean_iou(run_sequence(tracker, s).boxes, s.groundtruth) for s in sequences]
             seconds = time.perf_counter() - start

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion
-from rgbt_track.factory import build_rgbt_tracker
+from rgbt_track.tracker_spec import TrackerSpec, build_tracker
 from trackers.config import get_arch
 from trackers.model import build_model
 from trackers.config import PRECISIONS
@@ -64,7 +64,8 @@ def build(arch: str, mode: str, device: str, path: str, precision: str) -> Siame
     torch.manual_seed(0)
     if arch == "tiny" and path == "package":
         fusion = "rfn" if mode == "fused-rfn" else "l1"
-        return build_rgbt_tracker(arch, mode.removesuffix("-rfn"), fusion=fusion, device=device, precision=precision)
+        return build_tracker(TrackerSpec(arch=arch, mode=mode.removesuffix("-rfn"), fusion=fusion, device=device,
+                                         precision=precision))
     spec = get_arch(arch)
     model = build_model(arch).eval()
     fusion = L1NormFeatureFusion() if mode == "fused" else None

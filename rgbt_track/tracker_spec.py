@@ -28,7 +28,9 @@ from trackers.config import ARCHITECTURES, MODALITIES, MODES, PRECISIONS
 FUSIONS = ("rfn", "l1")
 DEVICES = ("auto", "cpu", "cuda")
 ENV_PREFIX = "RGBT_"
-_PATH_FIELDS = ("checkpoint", "rfn_checkpoint", "qpn_checkpoint", "correction_checkpoint")
+_PATH_FIELDS = ("checkpoint", "rfn_checkpoint", "qpn_checkpoint", "correction_checkpoint", "correction_rfn_checkpoint")
+# settings that only mean something together with another one: field -> (condition, what it needs)
+_AFAT_ONLY = ("qpn_checkpoint", "correction_arch", "correction_checkpoint", "correction_rfn_checkpoint")
 
 # option help per field; "{default}" is filled in from the dataclass
 _HELP = {
@@ -37,8 +39,8 @@ _HELP = {
                   "checkpoint (default: the shipped weights; only tiny ships some)",
     "mode": "input mode: rgb, ir or fused (default {default})",
     "fusion": "feature fusion in fused mode: rfn (a trained RFN) or l1 (the l1-norm strategy) (default {default})",
-    "rfn_checkpoint": "trained RFN for --fusion rfn (rgbt-track train-rfn OUT/rfn.pth; default: the shipped "
-                      "RFN of the tiny tracker)",
+    "rfn_checkpoint": "trained RFN for --fusion rfn (rgbt-track train-rfn OUT/rfn.pth, trained for this --arch; "
+                      "default: the shipped RFN, tiny only)",
     "afat": "wrap the tracker in AFAT's failure-aware tracker (quality prediction network + correction tracker)",
     "qpn_checkpoint": "AFAT's quality prediction network (rgbt-track train-qpn OUT/qpn.pth; default: the "
                       "shipped QPN of the tiny tracker for the mode)",
@@ -46,6 +48,8 @@ _HELP = {
                        "default: the base network with a wider re-detection search)",
     "correction_checkpoint": "the correction tracker's weights (a pysot model.pth; default: the base tracker's "
                              "when the architecture is the same)",
+    "correction_rfn_checkpoint": "RFN trained for --correction-arch (fused mode, --fusion rfn); without it a "
+                                 "correction tracker of another architecture fuses with l1",
     "precision": "compute precision: fp32, bf16, fp16 (CUDA) or int8 (CPU; pays for r50) (default {default})",
     "device": "torch device: auto (CUDA when available), cpu or cuda (default {default})",
     "threads": "torch CPU threads, 0 = torch's default (default {default})",
@@ -66,6 +70,8 @@ class TrackerSpec:
         qpn_checkpoint: AFAT's QPN; None = the shipped one of ``arch`` and ``mode``.
         correction_arch: AFAT's correction tracker; None = ``arch`` re-detecting with a wider search.
         correction_checkpoint: its weights; None = the shipped ones (or ``checkpoint`` for ``arch``).
+        correction_rfn_checkpoint: an RFN trained for ``correction_arch``; None = the base tracker's
+            fusion for the same arch, ``l1`` for another one (an RFN belongs to one tracker).
         precision: ``fp32``, ``bf16``, ``fp16`` or ``int8``.
         device: ``auto`` (CUDA when available), ``cpu``, ``cuda`` or ``cuda:N``.
         threads: torch intra-op CPU threads, 0 = torch's default.
@@ -80,6 +86,7 @@ class TrackerSpec:
     qpn_checkpoint: str | None = None
     correction_arch: str | None = None
     correction_checkpoint: str | None = None
+    correction_rfn_checkpoint: str | None = None
     precision: str = "fp32"
     device: str = "auto"
     threads: int = 0
@@ -88,15 +95,16 @@ class TrackerSpec:
         self.validate()
 
     def validate(self) -> None:
-        """One-line :class:`InputError` for a setting outside its choices."""
-        for name, choices in _choices().items():
-            value = getattr(self, name)
-            if value is not None and value not in choices:
-                raise InputError(f"unknown {name} '{value}' (choose from {', '.join(choices)})")
-        if not (self.device in DEVICES or self.device.startswith("cuda:")):
-            raise InputError(f"unknown device '{self.device}' (choose from {', '.join(DEVICES)} or cuda:N)")
-        if self.threads < 0:
-            raise InputError(f"threads must be >= 0, got {self.threads}")
+        """One-line :class:`InputError` for a setting outside its choices, or one that would be ignored."""
+        for name in _choices():
+            _check_value(name, getattr(self, name), name)
+        _check_value("device", self.device, "device")
+        _check_value("threads", self.threads, "threads")
+        for name in _AFAT_ONLY:
+            if getattr(self, name) is not None and not self.afat:
+                raise InputError(f"{_flag(name)} is only used with --afat")
+        if self.rfn_checkpoint is not None and not (self.mode == "fused" and self.fusion == "rfn"):
+            raise InputError(f"{_flag('rfn_checkpoint')} is only used in fused mode with --fusion rfn")
 
     # ----------------------------------------------------------------- derived values
     @property
@@ -135,15 +143,15 @@ class TrackerSpec:
             flag = "--" + f.name.replace("_", "-")
             text = _HELP[f.name].format(default=default)
             if f.name == "afat":
-                group.add_argument(flag, nargs="?", const=True, default=None, type=parse_flag, metavar="1|0",
-                                   help=text + "; alone it means 1")
+                group.add_argument(flag, nargs="?", const=True, default=argparse.SUPPRESS, type=parse_flag,
+                                   metavar="1|0", help=text + "; alone it means 1")
             elif f.name == "threads":
-                group.add_argument(flag, type=int, default=None, metavar="N", help=text)
+                group.add_argument(flag, type=int, default=argparse.SUPPRESS, metavar="N", help=text)
             elif f.name in _PATH_FIELDS:
-                group.add_argument(flag, default=None, metavar="FILE", help=text)
+                group.add_argument(flag, default=argparse.SUPPRESS, metavar="FILE", help=text)
             else:
                 choices = _choices().get(f.name)
-                group.add_argument(flag, choices=choices, default=None, help=text)
+                group.add_argument(flag, choices=choices, default=argparse.SUPPRESS, help=text)
         parser.set_defaults(_tracker_spec_defaults=defaults)
 
     @classmethod
@@ -197,19 +205,31 @@ def parse_flag(text: str) -> bool:
     raise ValueError(f"expected 1/0 (true/false), got {text!r}")
 
 
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _check_value(name: str, value: Any, label: str) -> None:
+    """InputError ``"<label> ..."`` when ``value`` is not a valid ``name`` (``label``: the option or variable)."""
+    choices = _choices().get(name)
+    if choices and value is not None and value not in choices:
+        raise InputError(f"unknown {label} '{value}' (choose from {', '.join(choices)})")
+    if name == "device" and not (value in DEVICES or (value.startswith("cuda:") and value[5:].isdigit())):
+        raise InputError(f"unknown {label} '{value}' (choose from {', '.join(DEVICES)} or cuda:N)")
+    if name == "threads" and value < 0:
+        raise InputError(f"{label} must be >= 0, got {value}")
+
+
 def _parse_env(name: str, text: str) -> Any:
+    """The value of variable ``RGBT_<NAME>``; one-line InputError naming the variable when it is bad."""
     variable = ENV_PREFIX + name.upper()
     try:
-        if name == "afat":
-            return parse_flag(text)
-        if name == "threads":
-            return int(text)
+        value: Any = parse_flag(text) if name == "afat" else int(text) if name == "threads" else text
     except ValueError:
-        raise InputError(f"{variable}={text!r} is not valid") from None
-    choices = _choices().get(name)
-    if choices and text not in choices:
-        raise InputError(f"{variable}={text!r}: choose from {', '.join(choices)}")
-    return text
+        raise InputError(f"{variable}={text!r} is not valid ({'1 or 0' if name == 'afat' else 'a whole number'})") from None
+    if name in _choices() or name in ("device", "threads"):
+        _check_value(name, value, variable)
+    return value
 
 
 def _choices() -> dict[str, tuple[str, ...]]:
@@ -217,13 +237,22 @@ def _choices() -> dict[str, tuple[str, ...]]:
     return {"arch": archs, "correction_arch": archs, "mode": MODES, "fusion": FUSIONS, "precision": PRECISIONS}
 
 
-def build_tracker(spec: TrackerSpec):
+def build_tracker(spec: TrackerSpec, fusion: Any = None):
     """The tracker ``spec`` describes: a :class:`trackers.tracker.SiameseTracker`, or AFAT's
     :class:`trackers.afat.FailureAwareTracker` when ``spec.afat``.
 
     Both answer ``init(frames, box)`` and ``track(frames).box``, with ``frames`` a dict of HxWx3
     uint8 arrays keyed by ``spec.channels`` and boxes ``(x, y, w, h)`` in 0-based pixels.
+    ``fusion`` (an ``nn.Module``) replaces the fused tracker's fusion, e.g. an RFN in training.
     """
     from rgbt_track.factory import build_from_spec
 
-    return build_from_spec(spec)
+    return build_from_spec(spec, fusion=fusion)
+
+
+def load_model(spec: TrackerSpec):
+    """The network of ``spec``'s base tracker (``spec.arch`` with ``spec.checkpoint`` or the shipped
+    weights): a :class:`trackers.model.SiameseRPN`, for training code that needs the model itself."""
+    from rgbt_track.factory import load_model as load
+
+    return load(spec.arch, spec.checkpoint)

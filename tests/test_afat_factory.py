@@ -6,7 +6,7 @@ import pytest
 
 from rgbt_runtime import InputError, save_torch_atomic
 from rgbt_track.cli import main
-from rgbt_track.factory import build_afat_tracker
+from rgbt_track.tracker_spec import TrackerSpec, build_tracker
 from rgbt_track.weights import shipped_weights
 from trackers.afat import REDETECT_INSTANCE_SIZE, FailureAwareTracker
 from trackers.qpn import QPNConfig, QualityPredictionNetwork, load_qpn, qpn_file_dict
@@ -22,7 +22,7 @@ def _frames(seed: int = 0) -> dict[str, np.ndarray]:
 def test_each_mode_gets_its_own_shipped_qpn_and_a_wider_correction_search(mode):
     qpn, meta = load_qpn(shipped_weights("tiny", "qpn", mode))
     assert meta["mode"] == mode and meta["arch"] == "tiny" and meta["lost"] > 0
-    tracker = build_afat_tracker("tiny", mode)
+    tracker = build_tracker(TrackerSpec(mode=mode, afat=True))
     assert isinstance(tracker, FailureAwareTracker) and tracker.history_length == qpn.config.history == 20
     assert tracker.base.hp.instance_size == 255 and tracker.correction.hp.instance_size == REDETECT_INSTANCE_SIZE
     assert tracker.correction.hp.window_influence == pytest.approx(tracker.base.hp.window_influence / 2)
@@ -34,12 +34,12 @@ def test_each_mode_gets_its_own_shipped_qpn_and_a_wider_correction_search(mode):
 
 
 def test_qpn_of_another_mode_or_shape_is_refused(tmp_path):
-    with pytest.raises(InputError, match="trained on rgb-mode responses"):
-        build_afat_tracker("tiny", "ir", qpn_checkpoint=shipped_weights("tiny", "qpn", "rgb"))
+    with pytest.raises(InputError, match="trained on rgb-mode responses, not on those of this ir-mode"):
+        build_tracker(TrackerSpec(mode="ir", afat=True, qpn_checkpoint=str(shipped_weights("tiny", "qpn", "rgb"))))
     other = tmp_path / "qpn17.pth"
     save_torch_atomic(qpn_file_dict(QualityPredictionNetwork(QPNConfig(score_size=17)), {"mode": "ir"}), other)
     with pytest.raises(InputError, match="the QPN reads 5x17x17 responses"):
-        build_afat_tracker("tiny", "ir", qpn_checkpoint=other)
+        build_tracker(TrackerSpec(mode="ir", afat=True, qpn_checkpoint=str(other)))
     with pytest.raises(ValueError, match="pass mode"):
         shipped_weights("tiny", "qpn")
 
@@ -75,5 +75,5 @@ def test_trax_server_precision_setting_reaches_both_trackers():
     on = build_tracker(parse_config(["--afat", "1"], {"RGBT_MODE": "ir", "RGBT_PRECISION": "bf16"}))
     assert on.base.precision == on.correction.precision == "bf16"
     assert build_tracker(parse_config([], {"RGBT_MODE": "ir"})).precision == "fp32"
-    with pytest.raises(InputError, match="RGBT_PRECISION='fp8': choose from fp32, bf16, fp16, int8"):
+    with pytest.raises(InputError, match="unknown RGBT_PRECISION 'fp8' \\(choose from fp32, bf16, fp16, int8\\)"):
         parse_config([], {"RGBT_PRECISION": "fp8"})

@@ -6,7 +6,7 @@ import torch
 
 from rgbt_runtime.errors import InputError
 from fusion.strategies import l1_norm
-from rgbt_track.factory import FUSION_BUILDERS, build_rgbt_tracker
+from rgbt_track.tracker_spec import TrackerSpec, build_tracker
 from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion
 from rgbt_track.weights import WEIGHTS_DIR, default_tracker_weights
 from trackers.model import build_model
@@ -21,33 +21,32 @@ def checkpoint(tmp_path_factory):
 
 
 def test_fused_mode_gets_the_l1_fusion(checkpoint):
-    tracker = build_rgbt_tracker("tiny", mode="fused", checkpoint=checkpoint)
+    tracker = build_tracker(TrackerSpec(mode="fused", fusion="l1", checkpoint=str(checkpoint)))
     assert isinstance(tracker.fusion, L1NormFeatureFusion) and tracker.mode == "fused"
-    assert "l1" in FUSION_BUILDERS
 
 
 def test_single_modality_modes_ignore_fusion(checkpoint):
     for mode in ("rgb", "ir"):
-        tracker = build_rgbt_tracker("tiny", mode=mode, checkpoint=checkpoint, fusion="l1")
+        tracker = build_tracker(TrackerSpec(mode=mode, checkpoint=str(checkpoint), fusion="l1"))
         assert tracker.fusion is None and tracker.mode == mode
 
 
 def test_a_fusion_module_can_be_passed_directly(checkpoint):
     module = L1NormFeatureFusion(window_radius=1)
-    assert build_rgbt_tracker("tiny", checkpoint=checkpoint, fusion=module).fusion is module
+    assert build_tracker(TrackerSpec(checkpoint=str(checkpoint)), fusion=module).fusion is module
 
 
 def test_weights_are_loaded(checkpoint):
-    tracker = build_rgbt_tracker("tiny", mode="rgb", checkpoint=checkpoint)
+    tracker = build_tracker(TrackerSpec(mode="rgb", checkpoint=str(checkpoint)))
     expected = torch.load(checkpoint, weights_only=True)["rpn_head.cls_weight"]
     assert torch.equal(tracker.model.rpn_head.cls_weight, expected)
 
 
 def test_unknown_names(checkpoint):
-    with pytest.raises(InputError, match="unknown feature fusion 'rfnx'"):
-        build_rgbt_tracker("tiny", checkpoint=checkpoint, fusion="rfnx")
-    with pytest.raises(Exception, match="unknown tracker architecture"):
-        build_rgbt_tracker("vgg", checkpoint=checkpoint)
+    with pytest.raises(InputError, match="unknown fusion 'rfnx'"):
+        TrackerSpec(checkpoint=str(checkpoint), fusion="rfnx")
+    with pytest.raises(InputError, match="unknown arch 'vgg'"):
+        TrackerSpec(arch="vgg", checkpoint=str(checkpoint))
 
 
 def test_default_weights():

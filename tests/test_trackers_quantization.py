@@ -10,7 +10,7 @@ from torch.ao.nn import quantized
 
 from rgbt_track.datasets.vot import load_vot_sequences
 from rgbt_track.evaluation.iou import mean_iou, run_sequence
-from rgbt_track.factory import build_rgbt_tracker
+from rgbt_track.tracker_spec import TrackerSpec, build_tracker
 from rgbt_track.generator import generate_sequences
 from trackers.model import build_model
 from trackers.quantization import quantize_int8
@@ -28,7 +28,7 @@ def _quantized_convs(module: nn.Module) -> int:
 
 
 def test_search_branch_convs_are_int8_and_the_rest_float(sequences):
-    tracker = build_rgbt_tracker("tiny", "fused", precision="int8")
+    tracker = build_tracker(TrackerSpec(mode="fused", fusion="l1", precision="int8", device="cpu"))
     run_sequence(tracker, sequences[0])
     model = tracker.model
     assert _quantized_convs(model.backbone) == sum(
@@ -44,7 +44,7 @@ def test_search_branch_convs_are_int8_and_the_rest_float(sequences):
 def test_int8_tracks_as_well_as_fp32_and_warns_about_nothing(sequences):
     ious = {}
     for precision in ("fp32", "int8"):
-        tracker = build_rgbt_tracker("tiny", "fused", precision=precision)
+        tracker = build_tracker(TrackerSpec(mode="fused", fusion="l1", precision=precision, device="cpu"))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             ious[precision] = [mean_iou(run_sequence(tracker, s).boxes, s.groundtruth) for s in sequences]
@@ -54,10 +54,10 @@ def test_int8_tracks_as_well_as_fp32_and_warns_about_nothing(sequences):
 
 
 def test_each_init_recalibrates_so_earlier_sequences_do_not_matter(sequences):
-    reused = build_rgbt_tracker("tiny", "ir", precision="int8")
+    reused = build_tracker(TrackerSpec(mode="ir", precision="int8", device="cpu"))
     run_sequence(reused, sequences[0])
     after_another = run_sequence(reused, sequences[1]).boxes
-    fresh = run_sequence(build_rgbt_tracker("tiny", "ir", precision="int8"), sequences[1]).boxes
+    fresh = run_sequence(build_tracker(TrackerSpec(mode="ir", precision="int8", device="cpu")), sequences[1]).boxes
     np.testing.assert_array_equal(after_another, fresh)
 
 

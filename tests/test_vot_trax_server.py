@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rgbt_track.factory import build_rgbt_tracker
+from rgbt_track.tracker_spec import TrackerSpec, build_tracker
 from rgbt_track.vot.trax_server import warm_up
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -33,7 +33,7 @@ def test_a_warmed_up_tracker_tracks_exactly_like_a_fresh_one():
     frames = [{m: rng.integers(0, 256, (120, 160, 3), dtype=np.uint8) for m in ("color", "ir")} for _ in range(4)]
     boxes = []
     for warm in (False, True):
-        tracker = build_rgbt_tracker("tiny", "fused", fusion="rfn")
+        tracker = build_tracker(TrackerSpec(mode="fused", fusion="rfn", device="cpu"))
         if warm:
             warm_up(tracker, ("color", "ir"))
         tracker.init(frames[0], (50, 40, 30, 24))

@@ -51,10 +51,11 @@ def test_template_has_both_protocols_and_the_three_trackers(pristine):
     assert reset.protocol == "reset" and reset.experiments[0].eao_window == (115, 755)
     assert reset.sequences == anchor.sequences and sequence_fps(anchor) == 30
     sections = tracker_sections(anchor)
-    assert sorted(sections) == sorted(TRACKERS)
+    assert sorted(sections) == sorted([*TRACKERS, *(f"{name}-paired" for name in TRACKERS)])
     configs = {name: server_config(registry, name, section) for name, (registry, section) in sections.items()}
-    assert {name: c.mode for name, c in configs.items()} == {"RFN-AFAT": "fused", "AFAT-RGB": "rgb", "AFAT-IR": "ir"}
-    assert not any(c.afat for c in configs.values()) and configs["RFN-AFAT"].fusion == "rfn"
+    assert {name: configs[name].mode for name in TRACKERS} == {"RFN-AFAT": "fused", "AFAT-RGB": "rgb", "AFAT-IR": "ir"}
+    assert not any(configs[name].afat for name in TRACKERS) and configs["RFN-AFAT"].fusion == "rfn"
+    assert all(configs[f"{name}-paired"].afat for name in TRACKERS)  # AFAT's pairing, run only when named
 
 
 def test_copied_registry_points_at_the_installed_package(pristine):
@@ -128,13 +129,13 @@ def test_groundtruth_shorter_than_the_sequence(workspace, capsys):
 def test_missing_checkpoint(workspace, capsys):
     ini = workspace / "trackers.ini"
     missing = workspace / "no-such-weights.pth"
-    ini.write_text(ini.read_text().replace("env_RGBT_MODE = rgb", f"env_RGBT_MODE = rgb\nenv_RGBT_CHECKPOINT = {missing}"))
+    ini.write_text(ini.read_text().replace("env_RGBT_MODE = rgb", f"env_RGBT_MODE = rgb\nenv_RGBT_CHECKPOINT = {missing}", 1))
     assert f"checkpoint not found: {missing}" in _evaluate_error(workspace, capsys)
 
 
 def test_relative_checkpoint_is_refused(workspace, capsys):
     ini = workspace / "trackers.ini"
-    ini.write_text(ini.read_text().replace("env_RGBT_MODE = ir", "env_RGBT_MODE = ir\nenv_RGBT_QPN_CHECKPOINT = q.pth"))
+    ini.write_text(ini.read_text().replace("env_RGBT_MODE = ir", "env_RGBT_MODE = ir\nenv_RGBT_CHECKPOINT = q.pth", 1))
     error = _evaluate_error(workspace, capsys)
     assert "must be absolute" in error and "[AFAT-IR]" in error and str(ini) in error
 

@@ -74,3 +74,17 @@ def _check_keys(model: nn.Module, state: dict, name: str) -> None:
 def _short(items: list[str]) -> str:
     listed = ", ".join(items[:MAX_LISTED_KEYS])
     return listed + (f", ... {len(items) - MAX_LISTED_KEYS} more" if len(items) > MAX_LISTED_KEYS else "")
+
+
+def pysot_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
+    """``model``'s weights laid out as a pysot model-zoo ``model.pth``: one flat state dict with
+    pysot's key names (``backbone.*``, ``neck.*``, ``rpn_head.*``) and without BatchNorm's
+    ``num_batches_tracked`` buffers, which pysot's files predate."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+
+
+def save_pysot_checkpoint(model: nn.Module, path: str | os.PathLike) -> Path:
+    """Write :func:`pysot_state_dict` of ``model`` to ``path`` (``torch.save``, as pysot does)."""
+    path = Path(path)
+    torch.save(pysot_state_dict(model), path)
+    return path

@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from trackers.checkpoint import read_checkpoint
+from rgbt_runtime.atomic import save_torch_atomic
 from rgbt_runtime.errors import InputError
 
 SUCCESS, LOST = 0, 1
@@ -121,3 +122,33 @@ def load_qpn(path: str | os.PathLike) -> tuple[QualityPredictionNetwork, dict]:
     except (TypeError, ValueError, RuntimeError, KeyError) as exc:
         raise InputError(f"{path}: bad QPN weights file: {str(exc).splitlines()[0]}") from None
     return qpn.eval(), dict(state.get("meta", {}))
+
+
+def save_qpn(qpn: QualityPredictionNetwork, path: str | os.PathLike, arch: str, mode: str,
+             meta: dict | None = None) -> None:
+    """Write ``qpn`` to ``path`` atomically, recording the base tracker (``arch``, ``mode``) it watched.
+
+    A QPN learns the response maps of one tracker, so :func:`load_qpn_for` refuses it for another
+    architecture or input mode.
+    """
+    save_torch_atomic(qpn_file_dict(qpn, {**(meta or {}), "arch": arch, "mode": mode}), path)
+
+
+def load_qpn_for(path: str | os.PathLike, arch: str, mode: str, anchor_num: int,
+                 score_size: int) -> QualityPredictionNetwork:
+    """:func:`load_qpn`, checked against the base tracker: its ``arch``, ``mode`` and response shape
+    ``anchor_num x score_size x score_size``. A file that records no arch or mode (older files)
+    is checked on what it records and on the response shape.
+    """
+    qpn, meta = load_qpn(path)
+    if meta.get("arch", arch) != arch:
+        raise InputError(f"{path}: this QPN was trained on the responses of the '{meta['arch']}' tracker, not "
+                         f"'{arch}' (train one with 'rgbt-track train-qpn --arch {arch}')")
+    if meta.get("mode", mode) != mode:
+        raise InputError(f"{path}: this QPN was trained on {meta['mode']}-mode responses, not on those of this "
+                         f"{mode}-mode tracker (train one with 'rgbt-track train-qpn --mode {mode}')")
+    if (qpn.config.anchor_num, qpn.config.score_size) != (anchor_num, score_size):
+        raise InputError(f"{path}: the QPN reads {qpn.config.anchor_num}x{qpn.config.score_size}x"
+                         f"{qpn.config.score_size} responses, the '{arch}' tracker gives "
+                         f"{anchor_num}x{score_size}x{score_size}")
+    return qpn

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     init_box = parse_box(args.init) if args.init is not None else None
     if init_box is None and not args.show:
         raise InputError("--init is required (or --show to draw the box on the first frame)")
-    mode = args.mode or ("fused" if args.color and args.ir else "ir" if args.ir else "rgb")
+    mode = getattr(args, "mode", None) or ("fused" if args.color and args.ir else "ir" if args.ir else "rgb")
     spec = TrackerSpec.from_args(args, mode=mode)
     needed = spec.channels
     for name in needed:
@@ -65,10 +65,6 @@ def run(args: argparse.Namespace) -> int:
     paths = {name: list_frames(getattr(args, name)) for name in ("color", "ir") if getattr(args, name)}
     if len(paths) == 2 and len(paths["color"]) != len(paths["ir"]):
         raise InputError(f"{args.color} has {len(paths['color'])} frames but {args.ir} has {len(paths['ir'])}")
-    if args.qpn_checkpoint is not None and not args.afat:
-        raise InputError("--qpn-checkpoint is only used with --afat")
-    if args.rfn_checkpoint is not None and not (mode == "fused" and spec.fusion == "rfn"):
-        raise InputError("--rfn-checkpoint is only used in fused mode with --fusion rfn")
     tracker = build_tracker(spec)
     count = len(next(iter(paths.values())))
 

@@ -3,24 +3,28 @@ from __future__ import annotations
 
 import argparse
 
+from rgbt_track.datasets.training_sets import TrainingData, first_frames
+from rgbt_track.tracker_spec import TrackerSpec
+
+# the QPN watches one base tracker; AFAT's own settings do not apply to recording its runs
+EXCLUDED = ("afat", "qpn_checkpoint", "correction_arch", "correction_checkpoint", "correction_rfn_checkpoint")
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "train-qpn", help="train the failure-aware quality prediction network (QPN)",
-        description="Run the base tracker over VOT-layout sequences with ground truth, record the "
-                    "response map of every frame and its IoU, and train the QPN on windows of the "
-                    "last --history responses: success if IoU > 0.5, lost if IoU < 0.1, others "
-                    "ignored, class-weighted cross-entropy. Writes the QPN weights to OUT and the training "
-                    "state to OUT's name + .checkpoint (after every epoch, for --resume). Runs under torchrun "
-                    "as DistributedDataParallel.",
+        description="Run the base tracker (--arch, --checkpoint, --mode, and in fused mode --fusion with "
+                    "--rfn-checkpoint: the tracker AFAT will wrap) over the training videos (GTOT, VOT-layout "
+                    "sequences), record the response map of every frame and its IoU, and train the QPN on "
+                    "windows of the last --history responses: success if IoU > 0.5, lost if IoU < 0.1, others "
+                    "ignored, class-weighted cross-entropy. Writes the QPN weights to OUT, recording the "
+                    "base tracker's arch and mode (the QPN is refused for any other), and the training state "
+                    "to OUT's name + .checkpoint (after every epoch, for --resume). A training sequence that "
+                    "is also an evaluation sequence (the VOT-RGBT2019/2020 names, --eval-workspace) is "
+                    "refused. Runs under torchrun as DistributedDataParallel.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--sequences", action="append", required=True, metavar="DIR",
-                   help="VOT-layout sequence folder (with list.txt); repeatable")
-    p.add_argument("--arch", default="tiny", help="base tracker architecture")
-    p.add_argument("--checkpoint", metavar="FILE", help="base tracker weights (default: the shipped ones)")
-    p.add_argument("--mode", choices=("rgb", "ir", "fused"), default="fused",
-                   help="input mode of the tracker the QPN will watch (its responses train it)")
-    p.add_argument("--fusion", default="rfn", help="feature fusion of the fused mode (rfn: the shipped RFN)")
+    TrainingData.add_arguments(p, stills=False)
+    TrackerSpec.add_arguments(p, exclude=EXCLUDED)
     p.add_argument("--out", required=True, metavar="FILE", help="QPN weights file to write")
     p.add_argument("--history", type=int, default=20, help="frames per QPN input (AFAT: 20)")
     p.add_argument("--epochs", type=int, default=20)
@@ -29,43 +33,53 @@ def register(subparsers) -> None:
     p.add_argument("--kicks", type=int, default=0, metavar="N",
                    help="push the tracker off course N times per sequence while recording, so that a tracker "
                         "that rarely fails on its own yields lost windows too")
+    p.add_argument("--max-frames", type=int, default=0, metavar="N",
+                   help="record at most the first N frames of each sequence (0: all)")
     p.add_argument("--seed", type=int, default=0, help="seed of the QPN weights, the batches and the kicks")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in OUT.checkpoint (the runs are recorded again; --epochs may grow)")
-    p.add_argument("--device", default="cpu", help="torch device of the tracker and the QPN")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from rgbt_runtime import InputError, init_distributed, save_torch_atomic
+    from pathlib import Path
+
+    from rgbt_runtime import InputError, init_distributed
     from rgbt_runtime.atomic import check_destination
-    from rgbt_track.datasets.vot import load_vot_sequences
-    from rgbt_track.factory import build_rgbt_tracker
+    from rgbt_track.tracker_spec import build_tracker
     from rgbt_track.training.qpn import QPNTrainConfig, record_runs, train_qpn
-    from trackers.qpn import qpn_file_dict
+    from trackers.qpn import save_qpn
 
     check_destination(args.out, "--out")  # before the tracking runs, not after them
     for name, value in (("--history", args.history), ("--epochs", args.epochs), ("--batch-size", args.batch_size)):
         if value < 1:
             raise InputError(f"{name} must be >= 1, got {value}")
-    if args.kicks < 0:
-        raise InputError(f"--kicks must be >= 0, got {args.kicks}")
+    for name, value in (("--kicks", args.kicks), ("--max-frames", args.max_frames)):
+        if value < 0:
+            raise InputError(f"{name} must be >= 0, got {value}")
     if not args.lr > 0:
         raise InputError(f"--lr must be > 0, got {args.lr}")
-    sequences = [seq for folder in args.sequences for seq in load_vot_sequences(folder)]
-    tracker = build_rgbt_tracker(args.arch, args.mode, args.checkpoint, args.fusion, args.device)
-    records = record_runs(tracker, sequences, desc=f"tracking ({args.mode})", kicks=args.kicks,
+    spec = TrackerSpec.from_args(args)
+    sequences = [s for group in TrainingData.from_args(args).load_videos().values() for s in group]
+    if args.max_frames:
+        sequences = [first_frames(s, args.max_frames) for s in sequences]
+    tracker = build_tracker(spec)
+    records = record_runs(tracker, sequences, desc=f"tracking ({spec.arch}, {spec.mode})", kicks=args.kicks,
                           history=args.history, seed=args.seed)
     config = QPNTrainConfig(history=args.history, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                             seed=args.seed)
-    recording = {"arch": args.arch, "mode": args.mode, "fusion": args.fusion, "kicks": args.kicks,
-                 "sequences": len(sequences)}
+    fused = spec.mode == "fused"
+    recording = {"arch": spec.arch, "mode": spec.mode, "fusion": spec.fusion if fused else None,
+                 "checkpoint": Path(spec.checkpoint).name if spec.checkpoint else "shipped",
+                 "rfn_checkpoint": Path(spec.rfn_checkpoint).name if fused and spec.rfn_checkpoint else None,
+                 "kicks": args.kicks, "max_frames": args.max_frames, "sequences": len(sequences)}
+    device = None if spec.device == "auto" else spec.resolved_device()
     qpn, stats = train_qpn(records, config, checkpoint=f"{args.out}.checkpoint", resume=args.resume,
-                           recording=recording, device=args.device)
-    meta = {"arch": args.arch, "mode": args.mode, "fusion": args.fusion if args.mode == "fused" else None,
-            "sequences": len(sequences), "kicks": args.kicks, **stats}
-    if init_distributed(args.device).is_main:
-        save_torch_atomic(qpn_file_dict(qpn, meta), args.out)
+                           recording=recording, device=device)
+    if init_distributed(device).is_main:
+        meta = {k: v for k, v in recording.items() if k not in ("arch", "mode")}
+        save_qpn(qpn, args.out, arch=spec.arch, mode=spec.mode, meta={**meta, **stats})
         print(f"wrote {args.out}: {stats['success']} success / {stats['lost']} lost windows, "
               f"training balanced accuracy {stats['accuracy']:.3f}, lost recall {stats['lost_recall']:.3f}")
     return 0
+

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import argparse
 
-DATA_OPTIONS = ("gtot", "vt821", "vt1000", "sequences")
+from rgbt_track.datasets.training_sets import TrainingData, first_frames
+from rgbt_track.tracker_spec import TrackerSpec
+
+# the RFN is trained for the fused tracker of one network: mode, fusion and AFAT do not apply
+EXCLUDED = ("mode", "fusion", "rfn_checkpoint", "afat", "qpn_checkpoint", "correction_arch",
+            "correction_checkpoint", "correction_rfn_checkpoint")
 
 
 def _level_weights(text: str) -> tuple[float, ...]:
@@ -28,11 +33,7 @@ def register(subparsers) -> None:
                     "fused-rfn tracking on held-out sequences). Runs under torchrun as "
                     "DistributedDataParallel with the same arguments.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    data = p.add_argument_group("training data (at least one)")
-    data.add_argument("--gtot", metavar="DIR", help="GTOT root (one folder per sequence)")
-    data.add_argument("--vt821", metavar="DIR", help="VT821 root (RGB/, T/, GT/)")
-    data.add_argument("--vt1000", metavar="DIR", help="VT1000 root (RGB/, T/, GT/)")
-    data.add_argument("--sequences", metavar="DIR", help="VOT-layout sequence folder (with list.txt)")
+    TrainingData.add_arguments(p)
     val = p.add_argument_group("validation")
     val.add_argument("--val-sequences", metavar="DIR",
                      help="VOT-layout folder of held-out sequences (default: the last --val-fraction of "
@@ -42,9 +43,7 @@ def register(subparsers) -> None:
                      help="track at most N frames per held-out sequence (0: all)")
     val.add_argument("--validate-every", type=int, default=0, metavar="N",
                      help="steps between validations (0: only at the end)")
-    p.add_argument("--arch", default="tiny", help="tracker architecture (tiny, mobilev2, r50)")
-    p.add_argument("--checkpoint", metavar="FILE",
-                   help="tracker weights (default for tiny: the shipped rgbt_track/weights/tiny_siamrpn.pth)")
+    TrackerSpec.add_arguments(p, exclude=EXCLUDED)
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--max-steps", type=int, default=2000, help="optimiser steps in total")
     p.add_argument("--batch-size", type=int, default=4, help="pairs per step and process")
@@ -53,7 +52,6 @@ def register(subparsers) -> None:
     p.add_argument("--workers", type=int, default=0, help="data-loader worker processes")
     p.add_argument("--checkpoint-every", type=int, default=50, metavar="N", help="steps between checkpoints")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pth")
-    p.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
     loss = p.add_argument_group("loss (defaults: paper values; see docs/tracking_rfn.md)")
     loss.add_argument("--alpha", type=float, default=700.0, help="weight of L_detail")
     loss.add_argument("--w-vi", type=float, default=3.0, help="weight of the RGB features in L_feature")
@@ -90,49 +88,38 @@ def _ssim_range(text: str):
 
 def _load_data(args: argparse.Namespace) -> tuple[list, list]:
     """(training sequences, held-out validation sequences) from the data options."""
+    from rgbt_track.datasets.vot import load_vot_sequences
     from rgbt_track.training.rfn import split_validation
 
-    from rgbt_track.datasets.vot import load_vot_sequences
-
-    videos = {}
-    if args.sequences:
-        videos["sequences"] = load_vot_sequences(args.sequences)
-    if args.gtot:
-        from rgbt_track.datasets.gtot import load_gtot
-        videos["gtot"] = load_gtot(args.gtot)
-    stills = []
-    for name in ("vt821", "vt1000"):
-        if getattr(args, name):
-            from rgbt_track.datasets.vt_saliency import load_vt_saliency
-            stills.extend(load_vt_saliency(getattr(args, name)))
+    data = TrainingData.from_args(args)
+    videos = data.load_videos()
     held_out = []
     if args.val_sequences:
         held_out = load_vot_sequences(args.val_sequences)
+        data.check_disjoint(held_out)
     else:
         for name in ("sequences", "gtot"):  # hold out of the first video set given
             if name in videos:
                 videos[name], held_out = split_validation(videos[name], args.val_fraction)
                 break
-    train = [s for group in videos.values() for s in group] + stills
+    train = [s for group in videos.values() for s in group] + data.load_stills()
     return train, held_out
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    import torch
+
     from rgbt_runtime import InputError, init_distributed
     from rgbt_runtime.atomic import check_folder_destination
-    from rgbt_track.losses import RFNLossConfig
+    from rgbt_track.evaluation.validation import make_validator
     from rgbt_track.feature_fusion.rfn import ReducedRFNConfig
-    from rgbt_track.training.rfn import (RFNTrainConfig, make_validator, pairs_needed, rfn_pair_dataset,
-                                         train_rfn)
-    from trackers.checkpoint import load_tracker_weights
-    from trackers.config import get_arch
-    from rgbt_track.weights import default_tracker_weights
-    from trackers.model import build_model
+    from rgbt_track.losses import RFNLossConfig
+    from rgbt_track.tracker_spec import load_model
+    from rgbt_track.training.rfn import RFNTrainConfig, pairs_needed, rfn_pair_dataset, train_rfn
 
-    if not any(getattr(args, name) for name in DATA_OPTIONS):
-        raise InputError("no training data: give at least one of --gtot, --vt821, --vt1000, --sequences")
+    spec = TrackerSpec.from_args(args)
     if not 0 <= args.val_fraction < 1:
         raise InputError(f"--val-fraction must be in [0, 1), got {args.val_fraction}")
     if args.val_frames < 0:
@@ -149,32 +136,25 @@ def run(args: argparse.Namespace) -> int:
                             rfn=ReducedRFNConfig(inner_relu=not args.no_inner_relu, output_relu=args.output_relu,
                                                  init=args.init))
     check_folder_destination(args.out, "--out")
-    spec = get_arch(args.arch)
-    checkpoint = args.checkpoint or default_tracker_weights(args.arch)
-    model = build_model(args.arch)
-    load_tracker_weights(model, checkpoint)
+    if spec.threads:
+        torch.set_num_threads(spec.threads)
+    model = load_model(spec)  # the frozen tracker network (a wrong-arch file fails here, in one line)
     train, held_out = _load_data(args)
     if not train:
         raise InputError("every sequence was held out for validation: lower --val-fraction or add data")
-    dist = init_distributed(args.device)
+    dist = init_distributed(None if spec.device == "auto" else spec.resolved_device())
     pairs = rfn_pair_dataset(train, pairs_needed(config, dist.world_size), config.seed)
     validate = None
     if held_out:
         if args.val_frames:
-            held_out = [_first_frames(seq, args.val_frames) for seq in held_out]
-        validate = make_validator(model, spec, held_out, device=dist.device)
+            held_out = [first_frames(seq, args.val_frames) for seq in held_out]
+        validate = make_validator(spec.replace(device=str(dist.device)), held_out)
     elif dist.is_main:
         print("no held-out sequences (give --sequences, --gtot or --val-sequences): validation skipped")
-    train_rfn(model, pairs, args.out, config, arch=args.arch, resume=args.resume, validate=validate, dist=dist)
+    source = Path(spec.checkpoint).name if spec.checkpoint else "shipped"
+    train_rfn(model, pairs, args.out, config, arch=spec.arch, resume=args.resume, validate=validate, dist=dist,
+              rfn_meta={"checkpoint": source})
     if dist.is_main:
         print(f"wrote {Path(args.out) / 'rfn.pth'}")
     return 0
 
-
-def _first_frames(sequence, count: int):
-    """``sequence`` cut to its first ``count`` frames (faster validation)."""
-    import dataclasses
-
-    gt_ir = sequence.groundtruth_ir[:count] if sequence.groundtruth_ir is not None else None
-    return dataclasses.replace(sequence, color=sequence.color[:count], ir=sequence.ir[:count],
-                               groundtruth=sequence.groundtruth[:count], groundtruth_ir=gt_ir)

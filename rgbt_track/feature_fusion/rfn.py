@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from fusion.blocks import FusionConvs
-from rgbt_runtime import InputError, load_state_file
+from rgbt_runtime import InputError, load_state_file, save_torch_atomic
 
 
 @dataclass(frozen=True)
@@ -120,11 +120,22 @@ class ReducedRFNFusion(nn.Module):
 def rfn_file_dict(fusion: ReducedRFNFusion, meta: dict | None = None) -> dict:
     """What an RFN weights file holds: weights, per-level channels, the RFN config and ``meta``.
 
-    ``meta`` (e.g. the tracker ``arch`` and the training step) is kept under ``"meta"``; every
-    value must be plain (str, number, bool, list, dict) so the file loads with ``weights_only``.
+    ``meta`` (the tracker ``arch`` the RFN was trained for, the training step, ...) is kept under
+    ``"meta"``; every value must be plain (str, number, bool, list, dict) so the file loads with
+    ``weights_only``.
     """
     return {"rfn": fusion.state_dict(), "channels": list(fusion.channels),
             "rfn_config": dataclasses.asdict(fusion.config), "meta": dict(meta or {})}
+
+
+def save_rfn(fusion: ReducedRFNFusion, path: str | os.PathLike, arch: str, meta: dict | None = None) -> None:
+    """Write ``fusion`` to ``path`` atomically, recording the tracker ``arch`` it was trained for.
+
+    The RFN sits between one tracker's neck and its frozen heads, so it is only valid for that
+    tracker: :func:`load_rfn_for` refuses it for another ``arch`` (``mobilev2`` and ``r50`` have
+    the same 3 x 256 neck channels, so the channel check alone cannot tell them apart).
+    """
+    save_torch_atomic(rfn_file_dict(fusion, {**(meta or {}), "arch": arch}), path)
 
 
 def load_rfn(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> tuple[ReducedRFNFusion, dict]:
@@ -145,12 +156,22 @@ def load_rfn(path: str | os.PathLike, map_location: str | torch.device = "cpu") 
     return fusion.to(map_location).eval(), dict(state.get("meta", {}))
 
 
-def load_rfn_for(path: str | os.PathLike, channels: Sequence[int],
+def load_rfn_for(path: str | os.PathLike, channels: Sequence[int], arch: str | None = None,
                  map_location: str | torch.device = "cpu") -> ReducedRFNFusion:
-    """:func:`load_rfn`, checking that the RFN fits a tracker whose neck levels have ``channels``."""
+    """:func:`load_rfn`, checking that the RFN was trained for the tracker ``arch`` whose neck levels
+    have ``channels``.
+
+    A file that records another ``arch`` is refused (one-line :class:`InputError` naming it). A
+    file without a recorded arch (written before the arch was recorded) is trusted on its
+    channel counts alone.
+    """
     fusion, meta = load_rfn(path, map_location)
+    trained_for = meta.get("arch")
+    if arch is not None and trained_for is not None and trained_for != arch:
+        raise InputError(f"{path}: this RFN was trained for the '{trained_for}' tracker, not '{arch}' "
+                         f"(train one with 'rgbt-track train-rfn --arch {arch}')")
     if list(fusion.channels) != [int(c) for c in channels]:
-        trained_for = f" (trained for arch '{meta['arch']}')" if "arch" in meta else ""
-        raise InputError(f"{path}: RFN levels have {fusion.channels} channels{trained_for}, "
+        note = f" (trained for arch '{trained_for}')" if trained_for else ""
+        raise InputError(f"{path}: RFN levels have {fusion.channels} channels{note}, "
                          f"the tracker's neck has {list(channels)}")
     return fusion

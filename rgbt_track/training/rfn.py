@@ -18,26 +18,21 @@ Files in ``out_dir``: ``checkpoint.pth`` (resume state), ``rfn.pth`` (the RFN we
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
-from rgbt_runtime import DistContext, InputError, atomic_path, init_distributed, save_torch_atomic
+from rgbt_runtime import DistContext, InputError, atomic_path, init_distributed
 from rgbt_runtime.trainer import LoopConfig, Trainer, TrainingTask, plain, rank_batches
-from rgbt_track.evaluation import mean_iou, run_sequence
-from rgbt_track.feature_fusion.rfn import ReducedRFNConfig, ReducedRFNFusion, rfn_file_dict
+from rgbt_track.feature_fusion.rfn import ReducedRFNConfig, ReducedRFNFusion, save_rfn
 from rgbt_track.losses import RFNLoss, RFNLossConfig, RFNLossTerms
-from trackers.config import ArchSpec
-from trackers.tracker import SiameseTracker
 from trackers.training.pairs import PairConfig, PairDataset
 
 CHECKPOINT_NAME = "checkpoint.pth"
@@ -137,9 +132,9 @@ class RFNTask(TrainingTask):
     refuse_existing = True
 
     def __init__(self, model: nn.Module, pairs: Dataset, out_dir: Path, config: RFNTrainConfig, arch: str,
-                 validate: Validator | None):
+                 validate: Validator | None, rfn_meta: dict | None = None):
         self.tracker, self.pairs, self.out_dir, self.config = model, pairs, out_dir, config
-        self.arch, self.validator, self.history = arch, validate, []
+        self.arch, self.validator, self.history, self.rfn_meta = arch, validate, [], dict(rfn_meta or {})
 
     def settings(self) -> dict:
         as_dict = plain(dataclasses.asdict(self.config))
@@ -186,13 +181,14 @@ class RFNTask(TrainingTask):
         self.history = json.loads(state.get("validation", "[]"))
 
     def save_outputs(self, step: int) -> None:
-        meta = {"arch": self.arch, "step": step, "loss": plain(dataclasses.asdict(self.config.loss))}
-        save_torch_atomic(rfn_file_dict(self.rfn, meta), self.out_dir / RFN_NAME)
+        meta = {**self.rfn_meta, "step": step, "loss": plain(dataclasses.asdict(self.config.loss))}
+        save_rfn(self.rfn, self.out_dir / RFN_NAME, arch=self.arch, meta=meta)
 
 
 def train_rfn(model: nn.Module, pairs: Dataset, out_dir: str | Path, config: RFNTrainConfig = RFNTrainConfig(),
               arch: str = "tiny", resume: bool = False, validate: Validator | None = None,
-              dist: DistContext | None = None, progress: bool = True) -> ReducedRFNFusion:
+              dist: DistContext | None = None, progress: bool = True,
+              rfn_meta: dict | None = None) -> ReducedRFNFusion:
     """Train a :class:`ReducedRFNFusion` for ``model`` (a frozen ``SiameseRPN``) and return it.
 
     Args:
@@ -208,13 +204,15 @@ def train_rfn(model: nn.Module, pairs: Dataset, out_dir: str | Path, config: RFN
         validate: called on the main process with the RFN (eval mode) every ``validate_every``
             steps and at the end; returns named mean IoUs that go to ``validation.json``.
         dist: process context; default :func:`rgbt_runtime.init_distributed`.
+        rfn_meta: more plain values recorded in ``rfn.pth`` by :func:`save_rfn` (e.g. the tracker
+            checkpoint's file name).
     """
     dist = dist or init_distributed()
     out_dir = Path(out_dir)
     needed = pairs_needed(config, dist.world_size)
     if len(pairs) < needed:
         raise InputError(f"the pair dataset has {len(pairs)} items, training needs {needed}")
-    task = RFNTask(model, pairs, out_dir, config, arch, validate)
+    task = RFNTask(model, pairs, out_dir, config, arch, validate, rfn_meta)
     loop = LoopConfig(steps=config.max_steps, checkpoint_every=config.checkpoint_every,
                       validate_every=config.validate_every, seed=config.seed, progress=progress)
     Trainer(task, loop, out_dir / CHECKPOINT_NAME, dist).run(resume=resume)
@@ -233,33 +231,6 @@ def rfn_pair_dataset(sequences: Sequence, pairs: int, seed: int) -> PairDataset:
                            config=PairConfig(negative=0.0))
     except ValueError as exc:
         raise InputError(f"cannot sample training pairs: {exc}") from None
-
-
-def make_validator(model: nn.Module, spec: ArchSpec, sequences: Sequence, device: torch.device | str = "cpu",
-                   progress: bool = True) -> Validator:
-    """A validator that tracks ``sequences`` with the frozen ``model`` and returns mean IoUs.
-
-    Each score is the mean over sequences of :func:`rgbt_track.evaluation.mean_iou` (one pass from
-    the first annotated frame, no resets). The rgb, ir and fused-l1 scores cannot change while only
-    the RFN learns, so they are computed once, at the first call; every call re-tracks in fused
-    mode with the current RFN. Keys: ``rgb``, ``ir``, ``fused_l1``, ``fused_rfn``.
-    """
-    from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion
-
-    fixed: dict[str, float] = {}
-
-    def score(mode: str, fusion: nn.Module | None = None) -> float:
-        tracker = SiameseTracker(model, spec.hyperparams, spec.anchors, mode=mode, fusion=fusion, device=device)
-        values = [mean_iou(run_sequence(tracker, seq).boxes, seq.groundtruth)
-                  for seq in tqdm(sequences, desc=f"validate {mode}", leave=False, disable=not progress)]
-        return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
-
-    def validate(rfn: ReducedRFNFusion) -> dict[str, float]:
-        if not fixed:
-            fixed.update(rgb=score("rgb"), ir=score("ir"), fused_l1=score("fused", L1NormFeatureFusion()))
-        return {**fixed, "fused_rfn": score("fused", copy.deepcopy(rfn))}
-
-    return validate
 
 
 def pairs_needed(config: RFNTrainConfig, world_size: int) -> int:

@@ -9,7 +9,8 @@ Every field of :class:`rgbt_track.tracker_spec.TrackerSpec` is one option and on
 ``--arch``/``RGBT_ARCH``, ``--checkpoint``/``RGBT_CHECKPOINT``, ``--mode``/``RGBT_MODE``,
 ``--fusion``/``RGBT_FUSION``, ``--rfn-checkpoint``/``RGBT_RFN_CHECKPOINT``, ``--afat``/``RGBT_AFAT``
 (1/0), ``--qpn-checkpoint``/``RGBT_QPN_CHECKPOINT``, ``--correction-arch``/``RGBT_CORRECTION_ARCH``,
-``--correction-checkpoint``/``RGBT_CORRECTION_CHECKPOINT``, ``--precision``/``RGBT_PRECISION``,
+``--correction-checkpoint``/``RGBT_CORRECTION_CHECKPOINT``,
+``--correction-rfn-checkpoint``/``RGBT_CORRECTION_RFN_CHECKPOINT``, ``--precision``/``RGBT_PRECISION``,
 ``--device``/``RGBT_DEVICE`` and ``--threads``/``RGBT_THREADS``, with the defaults the
 specification gives (and ``rgbt-track track`` uses).
 
@@ -62,7 +63,7 @@ def parse_config(argv: Sequence[str] | None = None, environ: Mapping[str, str] |
     A bad option exits through argparse (code 2); a bad variable raises :class:`InputError`.
     """
     args = _parser().parse_args(list(argv) if argv is not None else [])
-    options = {f.name: getattr(args, f.name) for f in fields(TrackerSpec)}
+    options = {f.name: getattr(args, f.name, None) for f in fields(TrackerSpec)}
     return TrackerSpec.from_env(environ, **options)
 
 
