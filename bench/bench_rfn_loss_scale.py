@@ -12,7 +12,7 @@ batch-norm statistics are those of generated crops (a train-mode pass), as a tra
 would be, and its heads are random, so its head columns show scale only.
 
 Part 2, training (``tiny``). For each loss setting the package's own loop
-(``rgbt_track.training.rfn.train_rfn``, what ``rgbt-track train-rfn`` runs) trains an RFN from the
+(``rgbt_track.rfn.training.train_rfn``, what ``rgbt-track train-rfn`` runs) trains an RFN from the
 same start (``init=average``) for ``--steps`` steps (batch 4, Adam 1e-4, seed 0) on generated
 training sequences; then the held-out pairs give L_feature, alpha * L_detail and the scale of the
 RFN output relative to the l1-norm fusion, and the fused tracker with that RFN tracks the held-out
@@ -44,10 +44,10 @@ from rgbt_track.datasets.vot import load_vot_sequences
 from rgbt_track.evaluation import mean_iou, run_sequence
 from rgbt_track.evaluation.feature_scale import CANDIDATES, fusion_candidates, head_response, level_scale
 from rgbt_track.feature_fusion.l1 import L1NormFeatureFusion
-from rgbt_track.feature_fusion.rfn import ReducedRFNFusion, load_rfn
+from rgbt_track.rfn.model import ReducedRFNFusion, load_rfn
 from rgbt_track.generator import generate_sequences
-from rgbt_track.losses import RFNLoss, RFNLossConfig
-from rgbt_track.training.rfn import (RFNTrainConfig, feature_channels, freeze_tracker, pairs_needed,
+from rgbt_track.rfn import RFNLoss, RFNLossConfig
+from rgbt_track.rfn.training import (RFNTrainConfig, feature_channels, freeze_tracker, pairs_needed,
                                      rfn_pair_dataset, train_rfn)
 from rgbt_track.weights import default_tracker_weights, shipped_weights
 from trackers.checkpoint import load_tracker_weights

@@ -23,10 +23,10 @@ def _measure(arch: str, checkpoint: str | None, sequences: str, batch_size: int,
     import torch
 
     from rgbt_track.datasets.vot import load_vot_sequences
-    from rgbt_track.losses import RFNLoss
-    from rgbt_track.training.rfn import (RFNTrainConfig, TwoBranchFusion, feature_channels, freeze_tracker,
+    from rgbt_track.rfn import RFNLoss
+    from rgbt_track.rfn.training import (RFNTrainConfig, TwoBranchFusion, feature_channels, freeze_tracker,
                                          rfn_loss_on_batch, rfn_pair_dataset)
-    from rgbt_track.feature_fusion.rfn import ReducedRFNFusion
+    from rgbt_track.rfn.model import ReducedRFNFusion
     from trackers.checkpoint import load_tracker_weights
     from trackers.model import build_model
 

@@ -44,7 +44,7 @@ def build_fusion(name: str, arch: str, rfn_checkpoint: PathLike | None = None) -
 
         return L1NormFeatureFusion()
     if name == "rfn":
-        from rgbt_track.feature_fusion.rfn import load_rfn_for
+        from rgbt_track.rfn.model import load_rfn_for
 
         path = rfn_checkpoint if rfn_checkpoint is not None else shipped_weights(arch, "rfn")
         return load_rfn_for(path, get_arch(arch).neck_out_channels, arch=arch)

@@ -160,7 +160,7 @@ def test_track_writes_one_box_per_frame(path):
 def test_track_with_an_rfn_file_works_for_every_arch(path, tmp_path):
     """`track --arch A --checkpoint F --mode fused --fusion rfn --rfn-checkpoint R` for tiny (its
     shipped files), mobilev2 (above) and r50 (an RFN file as train-rfn writes it, before any step)."""
-    from rgbt_track.feature_fusion.rfn import ReducedRFNFusion, save_rfn
+    from rgbt_track.rfn.model import ReducedRFNFusion, save_rfn
     from rgbt_track.weights import shipped_weights
 
     frames = _frames(tmp_path / "seq", 2)

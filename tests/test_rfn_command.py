@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from rgbt_track.cli import main
-from rgbt_track.feature_fusion.rfn import load_rfn
+from rgbt_track.rfn.model import load_rfn
 from trackers.model import build_model
 
 

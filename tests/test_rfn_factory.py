@@ -7,7 +7,7 @@ import torch
 
 from rgbt_runtime import InputError, save_torch_atomic
 from rgbt_track.tracker_spec import TrackerSpec, build_tracker
-from rgbt_track.feature_fusion.rfn import ReducedRFNFusion, load_rfn_for, rfn_file_dict
+from rgbt_track.rfn.model import ReducedRFNFusion, load_rfn_for, rfn_file_dict
 from rgbt_track.weights import shipped_weights
 from trackers.config import get_arch
 
@@ -43,7 +43,7 @@ def test_shipped_tiny_rfn_tracks_in_fused_mode():
 
 
 def test_rfn_file_records_its_arch_and_is_refused_for_another(tmp_path):
-    from rgbt_track.feature_fusion.rfn import save_rfn
+    from rgbt_track.rfn.model import save_rfn
 
     path = tmp_path / "rfn.pth"
     save_rfn(ReducedRFNFusion([8, 8]), path, arch="mobilev2", meta={"step": 2})

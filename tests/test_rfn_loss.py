@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from fusion.strategies import l1_norm
-from rgbt_track.losses import RFNLoss, RFNLossConfig
+from rgbt_track.rfn import RFNLoss, RFNLossConfig
 
 
 def _levels(seed, n=3, shape=(2, 8, 7, 7)):

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from rgbt_runtime import InputError, save_torch_atomic
-from rgbt_track.feature_fusion.rfn import (ReducedRFN, ReducedRFNConfig, ReducedRFNFusion, load_rfn,
+from rgbt_track.rfn.model import (ReducedRFN, ReducedRFNConfig, ReducedRFNFusion, load_rfn,
                                            rfn_file_dict)
 
 

@@ -10,8 +10,8 @@ import torch
 
 from rgbt_runtime import InputError
 from rgbt_track.datasets.sequence import RGBTSequence
-from rgbt_track.feature_fusion.rfn import load_rfn
-from rgbt_track.training.rfn import RFNTrainConfig, split_validation, train_rfn
+from rgbt_track.rfn.model import load_rfn
+from rgbt_track.rfn.training import RFNTrainConfig, split_validation, train_rfn
 from trackers.model import build_model
 from trackers.training.pairs import PairConfig, PairDataset
 

@@ -89,7 +89,7 @@ def _ssim_range(text: str):
 def _load_data(args: argparse.Namespace) -> tuple[list, list]:
     """(training sequences, held-out validation sequences) from the data options."""
     from rgbt_track.datasets.vot import load_vot_sequences
-    from rgbt_track.training.rfn import split_validation
+    from rgbt_track.rfn.training import split_validation
 
     data = TrainingData.from_args(args)
     videos = data.load_videos()
@@ -114,10 +114,10 @@ def run(args: argparse.Namespace) -> int:
     from rgbt_runtime import InputError, init_distributed
     from rgbt_runtime.atomic import check_folder_destination
     from rgbt_track.evaluation.validation import make_validator
-    from rgbt_track.feature_fusion.rfn import ReducedRFNConfig
-    from rgbt_track.losses import RFNLossConfig
+    from rgbt_track.rfn.model import ReducedRFNConfig
+    from rgbt_track.rfn import RFNLossConfig
     from rgbt_track.tracker_spec import load_model
-    from rgbt_track.training.rfn import RFNTrainConfig, pairs_needed, rfn_pair_dataset, train_rfn
+    from rgbt_track.rfn.training import RFNTrainConfig, pairs_needed, rfn_pair_dataset, train_rfn
 
     spec = TrackerSpec.from_args(args)
     if not 0 <= args.val_fraction < 1:

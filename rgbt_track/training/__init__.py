@@ -1,1 +1,2 @@
-"""Training loops of the composed tracker: base Siamese tracker, QPN, tracking RFN."""
+"""AFAT's QPN training (``qpn``); the tracking RFN's training is ``rgbt_track.rfn.training``, the base
+tracker's ``trackers.training.base_tracker``."""

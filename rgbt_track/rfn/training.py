@@ -31,8 +31,8 @@ from tqdm import tqdm
 
 from rgbt_runtime import DistContext, InputError, atomic_path, init_distributed
 from rgbt_runtime.trainer import LoopConfig, Trainer, TrainingTask, plain, rank_batches
-from rgbt_track.feature_fusion.rfn import ReducedRFNConfig, ReducedRFNFusion, save_rfn
-from rgbt_track.losses import RFNLoss, RFNLossConfig, RFNLossTerms
+from rgbt_track.rfn.model import ReducedRFNConfig, ReducedRFNFusion, save_rfn
+from rgbt_track.rfn import RFNLoss, RFNLossConfig, RFNLossTerms
 from trackers.training.pairs import PairConfig, PairDataset
 
 CHECKPOINT_NAME = "checkpoint.pth"
