@@ -7,7 +7,6 @@ chroma planes, :func:`merge_luma` puts a fused Y back (the YCbCr colour extensio
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import cv2
 import numpy as np

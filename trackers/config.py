@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 
 from rgbt_runtime.errors import InputError
 
-# Input modes and the VOT image channels each reads ("color" = visible, "ir" = thermal).
+# The image channels (VOT's names: "color" = visible, "ir" = thermal), the input modes and the
+# channels each mode reads.
+CHANNELS = ("color", "ir")
 MODES = ("rgb", "ir", "fused")
-MODALITIES = {"rgb": ("color",), "ir": ("ir",), "fused": ("color", "ir")}
+MODALITIES = {"rgb": ("color",), "ir": ("ir",), "fused": CHANNELS}
 # Compute precisions (trackers.tracker maps them to autocast dtypes / int8 modules).
 PRECISIONS = ("fp32", "bf16", "fp16", "int8")
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 
 from rgbt_track.frames import read_frame
+from trackers.config import CHANNELS
 
-MODALITIES = ("color", "ir")
+MODALITIES = CHANNELS  # the two image channels every reader returns
 
 
 @dataclass(frozen=True)

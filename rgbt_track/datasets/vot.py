@@ -34,8 +34,8 @@ import numpy as np
 
 from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.sequence import RGBTSequence
+from trackers.config import CHANNELS
 
-CHANNELS = ("color", "ir")
 _PROPERTY = re.compile(r"^([a-zA-Z0-9_\-.]+) *= *(.*)$")  # vot.utilities.read_properties
 
 

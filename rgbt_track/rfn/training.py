@@ -33,6 +33,7 @@ from rgbt_runtime import DistContext, InputError, atomic_path, init_distributed
 from rgbt_runtime.trainer import LoopConfig, Trainer, TrainingTask, plain, rank_batches
 from rgbt_track.rfn.model import ReducedRFNConfig, ReducedRFNFusion, save_rfn
 from rgbt_track.rfn import RFNLoss, RFNLossConfig, RFNLossTerms
+from trackers.config import CHANNELS
 from trackers.training.pairs import PairConfig, PairDataset
 
 CHECKPOINT_NAME = "checkpoint.pth"
@@ -227,7 +228,7 @@ def rfn_pair_dataset(sequences: Sequence, pairs: int, seed: int) -> PairDataset:
     features must serve. Sequences are drawn uniformly.
     """
     try:
-        return PairDataset(sequences, modalities=("color", "ir"), pairs=pairs, seed=seed,
+        return PairDataset(sequences, modalities=CHANNELS, pairs=pairs, seed=seed,
                            config=PairConfig(negative=0.0))
     except ValueError as exc:
         raise InputError(f"cannot sample training pairs: {exc}") from None

@@ -27,7 +27,6 @@ reason also goes to the client in the quit message), 1 for a failure while track
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import traceback

@@ -35,7 +35,7 @@ from rgbt_runtime.distributed import DistContext
 from rgbt_runtime.trainer import LoopConfig, Trainer, TrainingTask, rank_batches
 from trackers.anchors import generate_anchors
 from trackers.checkpoint import load_tracker_weights
-from trackers.config import get_arch
+from trackers.config import CHANNELS, get_arch
 from trackers.model import build_model
 from trackers.training.losses import LossConfig, siamrpn_loss
 from trackers.training.pairs import PairConfig, PairDataset, PairSource
@@ -86,7 +86,7 @@ def build_pair_dataset(sequences: Sequence[PairSource], config: BaseTrainConfig,
     pairs = config.pairs
     score_size = (pairs.search_size - pairs.exemplar_size) // spec.anchors.stride + 1 + spec.hyperparams.base_size
     target = AnchorTarget(generate_anchors(spec.anchors, score_size), score_size, pairs.search_size, config.targets)
-    return PairDataset(sequences, ("color", "ir"), pairs=config.steps * config.batch_size * world_size,
+    return PairDataset(sequences, CHANNELS, pairs=config.steps * config.batch_size * world_size,
                        seed=config.seed, config=pairs, pick_one=True, targets=target)
 
 

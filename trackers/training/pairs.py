@@ -15,11 +15,12 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from trackers.config import CHANNELS
 from trackers.training.augment import (SEARCH_AUGMENT, TEMPLATE_AUGMENT, CropAugment, color_offset,
                                        context_scale, crop_window, flip_crop, jittered_window,
                                        map_box, motion_blur, window_affine)
 
-MODALITIES = ("color", "ir")
+MODALITIES = CHANNELS
 
 
 class PairSource(Protocol):
