@@ -10,7 +10,7 @@ from rgbt_runtime.cli import discover_commands, run_cli
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one sub-command; user errors exit 2 with one line, a crashed tracker under the VOT
     toolkit exits 1 after the tail of that tracker's log."""
-    from rgbt_track.vot.runner import TrackerFailure
+    from rgbt_track.evaluation.vot.runner import TrackerFailure
 
     try:
         return _run(argv)

@@ -61,7 +61,7 @@ def test_track_command_with_afat(tmp_path, capsys):
 
 
 def test_trax_server_settings_switch_afat_on_and_off():
-    from rgbt_track.vot.trax_server import build_tracker, parse_config
+    from rgbt_track.evaluation.vot.trax_server import build_tracker, parse_config
     from trackers.tracker import SiameseTracker
 
     assert isinstance(build_tracker(parse_config([], {"RGBT_MODE": "ir"})), SiameseTracker)
@@ -70,7 +70,7 @@ def test_trax_server_settings_switch_afat_on_and_off():
 
 
 def test_trax_server_precision_setting_reaches_both_trackers():
-    from rgbt_track.vot.trax_server import build_tracker, parse_config
+    from rgbt_track.evaluation.vot.trax_server import build_tracker, parse_config
 
     on = build_tracker(parse_config(["--afat", "1"], {"RGBT_MODE": "ir", "RGBT_PRECISION": "bf16"}))
     assert on.base.precision == on.correction.precision == "bf16"

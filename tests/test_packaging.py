@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from rgbt_track.vot.workspace import TEMPLATE_DIR, TEMPLATE_FILES
+from rgbt_track.evaluation.vot.workspace import TEMPLATE_DIR, TEMPLATE_FILES
 
 REPO = Path(__file__).resolve().parents[1]
 OURS = ("rgbt_runtime", "fusion", "trackers", "rgbt_track")

@@ -226,7 +226,7 @@ def test_qpn_training_refuses_evaluation_sequences(path, tmp_path, capsys):
 
 def test_evaluate_and_report_on_a_vot_workspace(path, tmp_path):
     from rgbt_track.generator import generate_sequences
-    from rgbt_track.vot.workspace import check_trackers, copy_template, read_workspace, server_config
+    from rgbt_track.evaluation.vot.workspace import check_trackers, copy_template, read_workspace, server_config
 
     workspace = copy_template(tmp_path / "ws")
     shutil.rmtree(workspace / "vot2019")  # the anchor-based workspace alone

@@ -94,7 +94,7 @@ def test_settings_that_would_be_ignored_are_refused(settings, message):
 
 def test_every_front_end_offers_the_same_options_with_the_same_help():
     from rgbt_track.commands import track, train_qpn, train_rfn
-    from rgbt_track.vot.trax_server import _parser as trax_parser
+    from rgbt_track.evaluation.vot.trax_server import _parser as trax_parser
 
     reference = {a.dest: a.help for a in _parser()._actions if a.dest != "help"}
     parsers = {"track": (track, ()), "train-qpn": (train_qpn, train_qpn.EXCLUDED),
@@ -112,8 +112,8 @@ def test_the_workspace_readme_lists_every_variable_and_the_paired_entries_parse(
     import configparser
     from pathlib import Path
 
-    from rgbt_track.vot import TRACKERS
-    from rgbt_track.vot.workspace import server_config
+    from rgbt_track.evaluation.vot import TRACKERS
+    from rgbt_track.evaluation.vot.workspace import server_config
 
     root = Path(__file__).resolve().parents[1] / "vot_workspace"
     readme = (root / "README.md").read_text(encoding="utf-8")

@@ -4,10 +4,10 @@ from __future__ import annotations
 import cv2
 
 from rgbt_track.generator import generate_sequences
-from rgbt_track.vot import TRACKERS
-from rgbt_track.vot.clips import write_clips
-from rgbt_track.vot.report import clip_links, html_page
-from rgbt_track.vot.workspace import copy_template, find_workspaces
+from rgbt_track.evaluation.vot import TRACKERS
+from rgbt_track.evaluation.vot.clips import write_clips
+from rgbt_track.evaluation.vot.report import clip_links, html_page
+from rgbt_track.evaluation.vot.workspace import copy_template, find_workspaces
 
 
 def test_one_clip_per_tracker_linked_from_the_summary(tmp_path, one_torch_thread):

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from rgbt_track.cli import main
-from rgbt_track.vot import TRACKERS
-from rgbt_track.vot.eao_window import short_sequence_note
-from rgbt_track.vot.workspace import copy_template, find_workspaces, validate_workspace
+from rgbt_track.evaluation.vot import TRACKERS
+from rgbt_track.evaluation.vot.eao_window import short_sequence_note
+from rgbt_track.evaluation.vot.workspace import copy_template, find_workspaces, validate_workspace
 from vot_rgbt_mirror import real_lengths, write_mirror
 
 SHORT = {"dog": 45, "basketball2": 75, "manwithbasketball": 80, "dog11": 87, "bus6": 89}

@@ -12,7 +12,7 @@ import pytest
 
 from rgbt_track.cli import main
 from rgbt_track.generator import generate_sequences
-from rgbt_track.vot.workspace import copy_template
+from rgbt_track.evaluation.vot.workspace import copy_template
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ import pytest
 
 from rgbt_track.cli import main
 from rgbt_track.generator import generate_sequences
-from rgbt_track.vot import TRACKERS
-from rgbt_track.vot.results import newest_analysis, read_analysis
-from rgbt_track.vot.workspace import copy_template
+from rgbt_track.evaluation.vot import TRACKERS
+from rgbt_track.evaluation.vot.results import newest_analysis, read_analysis
+from rgbt_track.evaluation.vot.workspace import copy_template
 
 pytestmark = pytest.mark.slow
 LENGTH = 200

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rgbt_track.tracker_spec import TrackerSpec, build_tracker
-from rgbt_track.vot.trax_server import warm_up
+from rgbt_track.evaluation.vot.trax_server import warm_up
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -43,7 +43,7 @@ def test_a_warmed_up_tracker_tracks_exactly_like_a_fresh_one():
 
 SERVER = """
 import sys
-from rgbt_track.vot.trax_server import serve
+from rgbt_track.evaluation.vot.trax_server import serve
 class Fixed:
     def init(self, frames, box):
         pass

@@ -9,8 +9,8 @@ import pytest
 from rgbt_runtime.errors import InputError
 from rgbt_track.cli import main
 from rgbt_track.generator import generate_sequences
-from rgbt_track.vot import TRACKERS
-from rgbt_track.vot.workspace import (TEMPLATE_DIR, copy_template, find_workspaces, read_workspace,
+from rgbt_track.evaluation.vot import TRACKERS
+from rgbt_track.evaluation.vot.workspace import (TEMPLATE_DIR, copy_template, find_workspaces, read_workspace,
                                       sequence_fps, server_config, tracker_sections, validate_workspace)
 
 LENGTH = 120  # the EAO window of both stacks starts at frame 115
@@ -73,7 +73,7 @@ def test_pristine_workspace_validates_and_loads_all_trackers(pristine):
 
 
 def test_fit_eao_window_cuts_only_the_anchor_based_window_at_the_longest_run(workspace):
-    from rgbt_track.vot.eao_window import fit_eao_window, longest_run_warning
+    from rgbt_track.evaluation.vot.eao_window import fit_eao_window, longest_run_warning
 
     info, lengths = validate_workspace(workspace, list(TRACKERS), load=False)
     assert "fewer than the EAO window's high end (755)" in longest_run_warning(info, lengths)
@@ -141,7 +141,7 @@ def test_relative_checkpoint_is_refused(workspace, capsys):
 
 
 def test_sequences_shorter_than_the_eao_window_are_accepted_with_a_note(tmp_path):
-    from rgbt_track.vot.eao_window import short_sequence_note
+    from rgbt_track.evaluation.vot.eao_window import short_sequence_note
 
     copy_template(tmp_path)
     generate_sequences(tmp_path / "sequences", count=2, length=40, seed=3, size=(96, 72))

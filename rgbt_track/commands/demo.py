@@ -23,7 +23,7 @@ def register(subparsers) -> None:
                     "the toolkit's HTML reports and a summary (WORKDIR/summary), and print the "
                     "EAO / A / R table beside the published numbers. The anchor-based EAO window "
                     "(115..755) is cut at the generated sequences' length, which the toolkit's "
-                    "multistart EAO needs on short sequences (rgbt_track.vot.eao_window). Nothing is "
+                    "multistart EAO needs on short sequences (rgbt_track.evaluation.vot.eao_window). Nothing is "
                     "downloaded. The work "
                     "happens in a hidden folder beside WORKDIR that replaces WORKDIR only on success.")
     p.add_argument("--workdir", type=Path, default=Path("rgbt-track-demo"), metavar="DIR",
@@ -90,10 +90,10 @@ def run(args: argparse.Namespace) -> int:
 def _demo(root: Path, count: int, length: int, seed: int) -> str:
     """Everything in ``root``; returns the printed summary (table, realtime check, timings)."""
     from rgbt_track.generator import generate_sequences
-    from rgbt_track.vot import TRACKERS
-    from rgbt_track.vot.eao_window import fit_eao_window
-    from rgbt_track.vot.pipeline import evaluate_workspaces, stage_printer
-    from rgbt_track.vot.workspace import copy_template
+    from rgbt_track.evaluation.vot import TRACKERS
+    from rgbt_track.evaluation.vot.eao_window import fit_eao_window
+    from rgbt_track.evaluation.vot.pipeline import evaluate_workspaces, stage_printer
+    from rgbt_track.evaluation.vot.workspace import copy_template
 
     start = time.perf_counter()
     stage = stage_printer()
@@ -103,8 +103,8 @@ def _demo(root: Path, count: int, length: int, seed: int) -> str:
     note = fit_eao_window(root, length)
     if note:
         print(note)
-    from rgbt_track.vot.clips import write_clips
-    from rgbt_track.vot.workspace import find_workspaces
+    from rgbt_track.evaluation.vot.clips import write_clips
+    from rgbt_track.evaluation.vot.workspace import find_workspaces
 
     stage("one clip per tracker (first sequence, visible | thermal)")
     write_clips(find_workspaces(root)[0], TRACKERS, root / "summary" / "clips")     # linked by the summary page

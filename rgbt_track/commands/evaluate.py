@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
-    from rgbt_track.vot import TRACKERS
+    from rgbt_track.evaluation.vot import TRACKERS
 
     p = subparsers.add_parser(
         "evaluate", help="check VOT workspaces, run vot evaluate for the trackers, analyse and report",
@@ -28,7 +28,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rgbt_track.vot.pipeline import evaluate_workspaces, stage_printer
+    from rgbt_track.evaluation.vot.pipeline import evaluate_workspaces, stage_printer
 
     out = args.out if args.out is not None else args.workspace / "reports" / "rgbt-track-summary"
     text = evaluate_workspaces(args.workspace, args.trackers, out, paper=args.paper, stage=stage_printer())

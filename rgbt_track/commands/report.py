@@ -25,7 +25,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rgbt_track.vot.pipeline import report_workspaces
+    from rgbt_track.evaluation.vot.pipeline import report_workspaces
 
     out = args.out if args.out is not None else args.workspace / "reports" / "rgbt-track-summary"
     table, files = report_workspaces(args.workspace, out, paper=args.paper)

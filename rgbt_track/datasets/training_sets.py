@@ -126,7 +126,7 @@ def workspace_list(workspace: str | os.PathLike) -> Path:
     ``sequences/``); a sequences folder itself is accepted too."""
     root = Path(workspace)
     if (root / "config.yaml").is_file():
-        from rgbt_track.vot.workspace import read_workspace
+        from rgbt_track.evaluation.vot.workspace import read_workspace
 
         root = read_workspace(root).sequences
     elif (root / "sequences" / "list.txt").is_file():

@@ -19,7 +19,7 @@ sequence are padded with 0, value files with 0.0, as the toolkit pads them.
 Stricter than the toolkit, where it would crash later or score silently on part of the data: a
 ground truth with fewer or more lines than frames, a blank line in it (the toolkit's parser fails
 on it), a negative size, a mask whose run lengths overrun its bitmap. :func:`load_vot_sequence`
-reads no pixel: the workspace check (:mod:`rgbt_track.vot.workspace`) is this loader plus the
+reads no pixel: the workspace check (:mod:`rgbt_track.evaluation.vot.workspace`) is this loader plus the
 protocol's own needs (:func:`check_protocol`). The reader returns ``attributes`` =
 ``{"properties": sequence-file dict, "tags": {name: bool (N,)}, "values": {name: float (N,)}}``.
 """

@@ -1,4 +1,4 @@
-"""Tracking evaluation, one package for every protocol but VOT's own toolkit runs.
+"""Tracking evaluation, one package for every protocol.
 
 * ``iou`` - one tracker over one sequence: per-frame and mean IoU, the static baseline (the
   held-out validation of training and the benches);
@@ -8,8 +8,9 @@
   result files with each official toolkit's conventions, plots and tables;
 * ``feature_scale`` - feature-scale statistics of the tracking RFN's loss targets.
 
-The VOT toolkit's own runs (reset-based and anchor-based EAO / A / R) live in ``rgbt_track.vot``
-next to the TraX server the toolkit launches.
+* ``vot/`` - the VOT toolkit's runs (reset-based and anchor-based EAO / A / R): workspace checks,
+  the TraX server the toolkit launches (``python -m rgbt_track.evaluation.vot.trax_server``), the
+  runner, fresh analyses and the Table 7 / 8 report.
 """
 from rgbt_track.evaluation.iou import SequenceRun, frame_ious, mean_iou, run_sequence, static_boxes
 

@@ -1,4 +1,4 @@
-"""TraX entry point the VOT toolkit launches: ``python -m rgbt_track.vot.trax_server``.
+"""TraX entry point the VOT toolkit launches: ``python -m rgbt_track.evaluation.vot.trax_server``.
 
 The toolkit's ``traxpython`` protocol runs ``<python> -m <command>`` in a temporary working folder,
 with the tracker's stdin/stdout as the TraX channel and ``env_*`` entries of ``trackers.ini`` as
@@ -48,7 +48,7 @@ class Tracker(Protocol):
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m rgbt_track.vot.trax_server",
+        prog="python -m rgbt_track.evaluation.vot.trax_server",
         description="TraX tracker server for the VOT toolkit (color + ir channels, rectangle regions). "
                     "Every option can also be given as an RGBT_<NAME> environment variable "
                     "(env_RGBT_<NAME> in trackers.ini), e.g. RGBT_RFN_CHECKPOINT; an option beats its variable.")
@@ -136,20 +136,20 @@ def main(argv: Sequence[str] | None = None,
         config = parse_config(sys.argv[1:] if argv is None else argv)
         tracker = builder(config)
     except (InputError, FileNotFoundError, ValueError) as error:
-        print(f"rgbt_track.vot.trax_server: error: {error}", file=sys.stderr)
+        print(f"rgbt_track.evaluation.vot.trax_server: error: {error}", file=sys.stderr)
         return 2
     try:
         warm_up(tracker, config.channels)
-        print(f"rgbt_track.vot.trax_server: {config} loaded and warmed up in {time.perf_counter() - start:.1f} s",
+        print(f"rgbt_track.evaluation.vot.trax_server: {config} loaded and warmed up in {time.perf_counter() - start:.1f} s",
               file=sys.stderr)
         served = serve(tracker, config.channels)
     except InputError as error:  # already sent to the client as the quit message's trax.reason
-        print(f"rgbt_track.vot.trax_server: error: {error}", file=sys.stderr)
+        print(f"rgbt_track.evaluation.vot.trax_server: error: {error}", file=sys.stderr)
         return 2
     except Exception:  # noqa: BLE001 - the toolkit shows this traceback as the tracker's log
         traceback.print_exc(file=sys.stderr)
         return 1
-    print(f"rgbt_track.vot.trax_server: served {served} frames", file=sys.stderr)
+    print(f"rgbt_track.evaluation.vot.trax_server: served {served} frames", file=sys.stderr)
     return 0
 
 

@@ -13,7 +13,7 @@ toolkit's traps closed:
   cache only (``VOT_PERSISTENT_CACHE=0``) and evaluation deletes ``cache/`` so that a later ``vot``
   CLI run starts fresh too.
 * Sequences or checkpoints that would fail late are rejected up front by
-  :func:`rgbt_track.vot.workspace.validate_workspace` (the callers do that first).
+  :func:`rgbt_track.evaluation.vot.workspace.validate_workspace` (the callers do that first).
 """
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def quiet_toolkit() -> None:
 @contextlib.contextmanager
 def undefined_eao_quiet():
     """Silence numpy's two warnings for the toolkit's mean over an empty EAO window (its reset-based
-    EAO when no run reaches the window: NaN, reported as ``n/a``, see rgbt_track.vot.eao_window)."""
+    EAO when no run reaches the window: NaN, reported as ``n/a``, see rgbt_track.evaluation.vot.eao_window)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
         warnings.filterwarnings("ignore", "invalid value encountered in scalar divide", RuntimeWarning)
@@ -258,9 +258,9 @@ def html_report(directory: Path, trackers: list[str] | None = None, name: str = 
 
 
 def summarise(directories: list[Path], trackers: list[str] | None = None) -> list:
-    """Fresh analysis of every workspace, read back as :class:`~rgbt_track.vot.results.Score` rows."""
-    from rgbt_track.vot.results import read_analysis
-    from rgbt_track.vot.workspace import read_workspace
+    """Fresh analysis of every workspace, read back as :class:`~rgbt_track.evaluation.vot.results.Score` rows."""
+    from rgbt_track.evaluation.vot.results import read_analysis
+    from rgbt_track.evaluation.vot.workspace import read_workspace
 
     scores = []
     for directory in directories:

@@ -18,7 +18,7 @@ def write_clips(workspace: Path, trackers: Sequence[str], out_dir: Path, frames:
     from rgbt_track.evaluation.one_pass.runner import track_sequence
     from rgbt_track.tracker_spec import build_tracker
     from rgbt_track.visualize import SequenceVideo
-    from rgbt_track.vot.workspace import read_workspace, sequence_fps, server_config, tracker_sections
+    from rgbt_track.evaluation.vot.workspace import read_workspace, sequence_fps, server_config, tracker_sections
 
     info = read_workspace(workspace)
     names = (info.sequences / "list.txt").read_text(encoding="utf-8").split()

@@ -19,7 +19,7 @@ coordinate ``exp(-S * failures / length)`` with ``S = 30`` frames (the VOT2019 r
 robustness on that scale; the failure count itself is kept in ``failures``).
 
 The EAO is NaN (undefined) only where the toolkit's reset-based curve ends before the window's low
-end, i.e. no run of the workspace is that long (:mod:`rgbt_track.vot.eao_window`); any other
+end, i.e. no run of the workspace is that long (:mod:`rgbt_track.evaluation.vot.eao_window`); any other
 non-finite number is an error.
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 What ``rgbt-track evaluate`` and ``rgbt-track demo`` do after the workspaces exist:
 :func:`validate_workspace` on each (one-line errors before the toolkit starts), ``vot evaluate``
-for every tracker (:func:`rgbt_track.vot.runner.evaluate`, with a progress bar over the runs),
+for every tracker (:func:`rgbt_track.evaluation.vot.runner.evaluate`, with a progress bar over the runs),
 fresh analyses, the toolkit's HTML reports, and the Table 7/8-style summary with the realtime
 check of anchor-based stacks. ``rgbt-track report`` (:func:`report_workspaces`) checks each
 workspace with the same :func:`validate_workspace` (without loading models), so it never reaches
@@ -32,7 +32,7 @@ def _evaluate_with_progress(workspaces: list[Path], trackers: list[str], labels:
     """``vot evaluate`` of every workspace under one progress bar; returns seconds per workspace label."""
     from tqdm import tqdm
 
-    from rgbt_track.vot.runner import evaluate, plan
+    from rgbt_track.evaluation.vot.runner import evaluate, plan
 
     runs = plan(workspaces, trackers)
     timings = {}
@@ -54,7 +54,7 @@ def _evaluate_with_progress(workspaces: list[Path], trackers: list[str], labels:
 
 
 def _realtime_notes(infos: dict, trackers: list[str]) -> list[str]:
-    from rgbt_track.vot.results import realtime_stats
+    from rgbt_track.evaluation.vot.results import realtime_stats
 
     notes = []
     for directory, (info, fps) in infos.items():
@@ -76,13 +76,13 @@ def evaluate_workspaces(root: Path, trackers: Sequence[str], summary_dir: Path, 
 
     Returns the text to print: the EAO / A / R table (with the published rows when ``paper``), the
     realtime notes and the evaluation time per stack. Raises
-    :class:`~rgbt_track.vot.runner.TrackerFailure` when a tracker crashes or times out and
+    :class:`~rgbt_track.evaluation.vot.runner.TrackerFailure` when a tracker crashes or times out and
     ``InputError`` for a bad workspace.
     """
-    from rgbt_track.vot.report import build_rows, markdown_table, write_report
-    from rgbt_track.vot.runner import html_report, summarise
-    from rgbt_track.vot.eao_window import longest_run_warning, short_sequence_note
-    from rgbt_track.vot.workspace import find_workspaces, sequence_fps, validate_workspace
+    from rgbt_track.evaluation.vot.report import build_rows, markdown_table, write_report
+    from rgbt_track.evaluation.vot.runner import html_report, summarise
+    from rgbt_track.evaluation.vot.eao_window import longest_run_warning, short_sequence_note
+    from rgbt_track.evaluation.vot.workspace import find_workspaces, sequence_fps, validate_workspace
 
     stage = stage or (lambda text: None)
     trackers = list(trackers)
@@ -119,7 +119,7 @@ def no_results_error(directory: Path, workspaces: list[Path]) -> Exception:
     """Why a workspace has no results: the newest tracker log of any of ``workspaces`` (a crashed run
     stops the evaluation of the workspaces after it), or a one-line error."""
     from rgbt_runtime.errors import InputError
-    from rgbt_track.vot.runner import TrackerFailure
+    from rgbt_track.evaluation.vot.runner import TrackerFailure
 
     logs = sorted((log for w in workspaces for log in (w / "logs").glob("*.log")), key=lambda p: p.stat().st_mtime)
     if logs:
@@ -131,9 +131,9 @@ def no_results_error(directory: Path, workspaces: list[Path]) -> Exception:
 def report_workspaces(root: Path, summary_dir: Path, paper: bool = False) -> tuple[str, dict[str, Path]]:
     """Re-analyse the results of every workspace in ``root`` (checked as ``evaluate`` checks them) and
     write the summary into ``summary_dir``; returns the table text and the written files."""
-    from rgbt_track.vot.report import build_rows, markdown_table, write_report
-    from rgbt_track.vot.runner import summarise
-    from rgbt_track.vot.workspace import find_workspaces, validate_workspace
+    from rgbt_track.evaluation.vot.report import build_rows, markdown_table, write_report
+    from rgbt_track.evaluation.vot.runner import summarise
+    from rgbt_track.evaluation.vot.workspace import find_workspaces, validate_workspace
 
     scores = []
     workspaces = find_workspaces(root)

@@ -2,7 +2,7 @@
 
 Every file is written through :func:`rgbt_runtime.atomic_path`; matplotlib runs on the Agg
 backend (no display needed). With ``paper=True`` the published rows of
-:mod:`rgbt_track.vot.paper_numbers` are added (``source = paper``) and drawn as hollow markers.
+:mod:`rgbt_track.evaluation.vot.paper_numbers` are added (``source = paper``) and drawn as hollow markers.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rgbt_runtime.atomic import atomic_path
-from rgbt_track.vot.paper_numbers import PROTOCOL_TITLES, PUBLISHED
-from rgbt_track.vot.results import Score
+from rgbt_track.evaluation.vot.paper_numbers import PROTOCOL_TITLES, PUBLISHED
+from rgbt_track.evaluation.vot.results import Score
 
 CSV_COLUMNS = ("protocol", "stack", "experiment", "tracker", "source", "eao", "accuracy", "robustness", "failures")
 TRACKER_ORDER = ("RFN-AFAT", "AFAT-RGB", "AFAT-IR")
@@ -104,7 +104,7 @@ def _colours(trackers: list[str]) -> dict[str, str]:
 
 def plot_ar(rows: list[Row], path: Path) -> None:
     """Accuracy (y) against robustness (x), one panel per protocol; published rows hollow."""
-    from rgbt_track.vot.paper_numbers import PUBLISHED
+    from rgbt_track.evaluation.vot.paper_numbers import PUBLISHED
 
     protocols = [p for p in ("reset", "anchor") if any(r.protocol == p for r in rows)]
     aliases = {p.tracker: p.ours for group in PUBLISHED.values() for p in group if p.ours}
@@ -193,7 +193,7 @@ def html_page(rows: list[Row], images: dict[str, str], notes: list[str], videos:
 
 
 def clip_links(out_dir: Path) -> dict[str, str]:
-    """``{tracker: "clips/<tracker>.mp4"}`` for the clips in ``out_dir/clips`` (``rgbt_track.vot.clips``)."""
+    """``{tracker: "clips/<tracker>.mp4"}`` for the clips in ``out_dir/clips`` (``rgbt_track.evaluation.vot.clips``)."""
     return {clip.stem: f"clips/{clip.name}" for clip in sorted((out_dir / "clips").glob("*.mp4"))}
 
 

@@ -35,7 +35,7 @@ import yaml
 
 from rgbt_runtime.atomic import atomic_path
 from rgbt_runtime.errors import InputError
-from rgbt_track.vot.workspace import WorkspaceInfo, read_workspace
+from rgbt_track.evaluation.vot.workspace import WorkspaceInfo, read_workspace
 
 FITTED_SUFFIX = "_fitted"
 
@@ -101,11 +101,11 @@ def fit_eao_window(directory: str | os.PathLike, longest: int) -> str | None:
     fitted = directory / "stacks" / f"{info.label.replace('/', '_')}{FITTED_SUFFIX}.yaml"
     with atomic_path(fitted) as tmp:
         tmp.write_text(f"# {info.stack_name} with the EAO window's high end cut at the longest run "
-                       f"(rgbt_track.vot.eao_window)\n" + yaml.safe_dump(stack, sort_keys=False), encoding="utf-8")
+                       f"(rgbt_track.evaluation.vot.eao_window)\n" + yaml.safe_dump(stack, sort_keys=False), encoding="utf-8")
     config_file = directory / "config.yaml"
     text = config_file.read_text(encoding="utf-8")
     relative = fitted.relative_to(directory).as_posix()
     with atomic_path(config_file) as tmp:
         tmp.write_text(re.sub(r"(?m)^stack:.*$", f"stack: {relative}", text, count=1), encoding="utf-8")
     return (f"note: {info.stack_name}'s EAO window ends at frame {changed[0][1]}, the sequences at {longest}; "
-            f"the stack is evaluated as {relative} with the window cut at {high} (rgbt_track.vot.eao_window)")
+            f"the stack is evaluated as {relative} with the window cut at {high} (rgbt_track.evaluation.vot.eao_window)")

@@ -13,7 +13,7 @@ every sequence as :mod:`rgbt_track.datasets.vot` reads it (the loader, without p
 ``ir`` channel, colour/IR frame counts that differ, a malformed or short ``groundtruth.txt``, a
 missing ``anchor.value`` for the anchor-based protocol), unknown trackers and missing checkpoint
 files. ``rgbt-track evaluate`` and ``rgbt-track report`` both check through it. Sequences shorter
-than the EAO window are accepted, as the toolkit accepts them (:mod:`rgbt_track.vot.eao_window`).
+than the EAO window are accepted, as the toolkit accepts them (:mod:`rgbt_track.evaluation.vot.eao_window`).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from rgbt_runtime.errors import InputError
 
 # The repository's vot_workspace/ through the link rgbt_track/vot_workspace in a checkout; the same
 # files as package data in an installed wheel.
-TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "vot_workspace"
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "vot_workspace"  # rgbt_track/vot_workspace
 TEMPLATE_FILES = ("config.yaml", "trackers.ini", "stacks/vot2019_rgbtir_reset.yaml", "vot2019/config.yaml")
 
 
@@ -143,7 +143,7 @@ def check_sequences(info: WorkspaceInfo) -> dict[str, int]:
 
     The same reader as :func:`rgbt_track.datasets.vot.load_vot_sequences` plus the protocol's needs
     (:func:`rgbt_track.datasets.vot.check_protocol`). Sequences of any length are accepted, as the
-    toolkit accepts them; :func:`rgbt_track.vot.eao_window.short_sequence_note` says how those
+    toolkit accepts them; :func:`rgbt_track.evaluation.vot.eao_window.short_sequence_note` says how those
     shorter than the EAO window count.
     """
     from rgbt_track.datasets.vot import check_protocol, load_vot_sequences
@@ -193,10 +193,10 @@ def server_config(registry: Path, name: str, section: configparser.SectionProxy)
     ``env_*`` keys become variables as the toolkit passes them (name upper-cased, ``$VARS``
     expanded). Checkpoint paths must be absolute because the tracker runs in a temporary folder.
     """
-    from rgbt_track.vot.trax_server import parse_config
+    from rgbt_track.evaluation.vot.trax_server import parse_config
 
-    if section.get("command", "").strip() != "rgbt_track.vot.trax_server":
-        raise InputError(f"[{name}] in {registry} does not run rgbt_track.vot.trax_server")
+    if section.get("command", "").strip() != "rgbt_track.evaluation.vot.trax_server":
+        raise InputError(f"[{name}] in {registry} does not run rgbt_track.evaluation.vot.trax_server")
     environ = {key[4:].upper(): os.path.expandvars(value) for key, value in section.items()
                if key.startswith("env_")}
     try:
@@ -216,7 +216,7 @@ def check_trackers(info: WorkspaceInfo, trackers: list[str], load: bool = True) 
     Loading the model here (what the TraX server does first) turns a missing or corrupt checkpoint,
     shipped default included, into one error naming the file before the toolkit starts.
     """
-    from rgbt_track.vot.trax_server import build_tracker
+    from rgbt_track.evaluation.vot.trax_server import build_tracker
 
     sections = tracker_sections(info)
     for tracker in trackers:
