@@ -23,6 +23,11 @@ def read_weights_file(path: str | os.PathLike, map_location: str | torch.device 
         raise InputError(f"checkpoint not found: {path}")
     if not path.is_file():
         raise InputError(f"checkpoint {path} is not a regular file")
+    with open(path, "rb") as handle:
+        head = handle.read(2)
+    if not (head == b"PK" or head[:1] == b"\x80"):  # torch.save writes a zip archive or (legacy) a pickle
+        raise InputError(f"cannot read checkpoint {path}: not a PyTorch checkpoint file "
+                         "(neither torch.save's zip archive nor a pickle)")
     try:
         with warnings.catch_warnings():  # e.g. torch's pickle-protocol warning before a refusal
             warnings.simplefilter("ignore")

@@ -63,6 +63,16 @@ def test_rerun_skips_finished_sequences(single, capsys):
     assert all(p.stat().st_mtime_ns == t for p, t in stamps.items() if p.name != f"{NAMES[1]}.txt")
 
 
+def test_rerun_with_other_tracker_settings_is_refused(single, capsys):
+    folder = single / "one/Tiny_tracking_result"
+    stamps = {p: p.stat().st_mtime_ns for p in folder.glob("*.txt")}
+    capsys.readouterr()
+    assert _test(single / "LasHeR", single / "one", "--no-score", "--fusion", "l1") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds results of other tracker settings (fusion: 'rfn' -> 'l1')" in err[0], err
+    assert {p: p.stat().st_mtime_ns for p in folder.glob("*.txt")} == stamps
+
+
 @pytest.mark.skipif(shutil.which("torchrun", path=os.path.dirname(sys.executable)) is None, reason="no torchrun")
 def test_torchrun_two_processes_write_the_same_files(single):
     torchrun = os.path.join(os.path.dirname(sys.executable), "torchrun")

@@ -90,3 +90,13 @@ def test_keep_freed_memory_reuses_pages_instead_of_faulting_them_again():
     # (65536 faults of 4 KiB pages, 128 where transparent huge pages are always on); kept, the
     # block is served again from the heap without faults.
     assert default > 100 and kept * 10 < default, (kept, default)
+
+
+@pytest.mark.parametrize("content", [b"hi\n", b""])
+def test_a_file_that_is_no_torch_file_is_named_as_such(tmp_path, content):
+    from rgbt_runtime.checkpoint_file import read_weights_file
+
+    path = tmp_path / "notes.pth"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=f"cannot read checkpoint {path}: not a PyTorch checkpoint file"):
+        read_weights_file(path)

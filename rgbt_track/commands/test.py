@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         device = str(context.device)
     spec = spec.replace(device=device)
     layout = ResultLayout(args.dataset, args.out, args.name)
+    _check_settings(layout.folder / "times" / "tracker.json", spec, context.is_main)
     mine = shard(sequences, context.rank, context.world_size)
     desc = f"{args.name} rank {context.rank}/{context.world_size}" if context.is_distributed else args.name
     tracked = run_sequences(lambda: build_tracker(spec), mine, layout, spec.channels, desc=desc,
@@ -75,3 +76,30 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.dataset} ({len(sequences)} sequences) " + "  ".join(
         f"{c} {100 * v:.2f}" for c, v in zip(columns, values)))
     return 0
+
+
+def _check_settings(path, spec: TrackerSpec, write: bool) -> None:
+    """Refuse to resume a run made with other tracker settings; record them for the next rerun.
+
+    The settings (``path``, beside the per-frame times where no toolkit looks) leave out the
+    device and the thread count, which differ between ranks and machines.
+    """
+    import dataclasses
+    import json
+
+    from rgbt_runtime import InputError, atomic_path
+
+    settings = {k: v for k, v in dataclasses.asdict(spec).items() if k not in ("device", "threads")}
+    if path.is_file():
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, ValueError):
+            raise InputError(f"cannot read the tracker settings of an earlier run: {path}") from None
+        changed = [f"{k}: {saved.get(k)!r} -> {v!r}" for k, v in settings.items() if saved.get(k) != v]
+        if changed:
+            raise InputError(f"{path.parent.parent} holds results of other tracker settings ({'; '.join(changed)}): "
+                             "use another --name or remove that folder")
+    elif write:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n")
