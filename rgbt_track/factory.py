@@ -67,7 +67,11 @@ def _correction(spec, base: SiameseTracker, device: str) -> SiameseTracker:
     arch = spec.correction_arch
     checkpoint = spec.correction_checkpoint
     if checkpoint is None:
-        checkpoint = spec.checkpoint if arch == spec.arch else default_tracker_weights(arch)
+        try:
+            checkpoint = spec.checkpoint if arch == spec.arch else default_tracker_weights(arch)
+        except InputError as error:  # it names --checkpoint, the base tracker's option
+            raise InputError(str(error).replace("pass --checkpoint", "pass --correction-checkpoint")
+                             .replace("no weights ship", "no correction-tracker weights ship")) from None
     fusion = None
     if spec.mode == "fused":
         # an RFN belongs to one tracker: another arch fuses with l1 unless it has an RFN of its own

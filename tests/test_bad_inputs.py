@@ -115,6 +115,10 @@ CASES = [
                     "{root}/fifo"], "is a FIFO"),
     ("rgbt-track", ["score", "gtot", "--gt", "{root}/score_gt", "--results", "{root}/score_res"],
      "result file is empty"),
+    ("rgbt-track", ["score", "gtot", "--gt", "{root}/score_gt", "--results", "{root}/score_res", "--exclude-absent"],
+     "--exclude-absent applies to lasher only"),
+    ("rgbt-track", ["score", "lasher", "--gt", "{root}/score_gt", "--results", "{root}/score_res", "--round"],
+     "--round / --no-round apply to gtot and rgbt234"),
     # training data and outputs
     ("rgbt-track", ["train-rfn", "--gtot", "{root}/gtot_sizes", "--out", "{root}/rfn_out"], "is 64x48 but"),
     ("rgbt-track", ["train-rfn", "--gtot", "{root}/gtot_outside", "--out", "{root}/rfn_out"],

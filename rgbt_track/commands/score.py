@@ -79,6 +79,13 @@ def run(args: argparse.Namespace) -> int:
             check_destination(path, option)
     if args.attributes is not None and args.dataset != "rgbt234":
         raise InputError("--attributes needs rgbt234 (the dataset that ships per-frame attribute files)")
+    if args.dataset != "lasher":
+        given = [f"--{flag.replace('_', '-')}" for flag, _, _ in QUIRK_FLAGS if getattr(args, flag)]
+        given += ["--no-quirks"] * args.no_quirks + ["--list"] * (args.list is not None)
+        if given:
+            raise InputError(f"{given[0]} applies to lasher only (the {args.dataset} toolkit has no such option)")
+    elif args.round_results is not None:
+        raise InputError("--round / --no-round apply to gtot and rgbt234 (LasHeR results are used as written)")
     if args.dataset == "lasher":
         columns, rows, scores = _score_lasher(args)
     else:

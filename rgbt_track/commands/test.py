@@ -57,10 +57,10 @@ def run(args: argparse.Namespace) -> int:
         device = str(context.device)
     spec = spec.replace(device=device)
     layout = ResultLayout(args.dataset, args.out, args.name)
-    _check_settings(layout.folder / "times" / "tracker.json", spec, context.is_main)
+    settings = _check_settings(layout.folder / "times" / "tracker.json", spec)
     mine = shard(sequences, context.rank, context.world_size)
     desc = f"{args.name} rank {context.rank}/{context.world_size}" if context.is_distributed else args.name
-    tracked = run_sequences(lambda: build_tracker(spec), mine, layout, spec.channels, desc=desc,
+    tracked = run_sequences(lambda: build_tracker(spec), mine, _Recording(layout, settings), spec.channels, desc=desc,
                             video_dir=args.video_dir)
     print(f"rank {context.rank}: tracked {tracked} of {len(mine)} sequences "
           f"({len(mine) - tracked} already finished) -> {layout.folder}")
@@ -78,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_settings(path, spec: TrackerSpec, write: bool) -> None:
-    """Refuse to resume a run made with other tracker settings; record them for the next rerun.
+def _check_settings(path, spec: TrackerSpec) -> tuple:
+    """Refuse to resume a run made with other tracker settings; ``(path, settings)`` to record.
 
     The settings (``path``, beside the per-frame times where no toolkit looks) leave out the
     device and the thread count, which differ between ranks and machines.
@@ -87,7 +87,7 @@ def _check_settings(path, spec: TrackerSpec, write: bool) -> None:
     import dataclasses
     import json
 
-    from rgbt_runtime import InputError, atomic_path
+    from rgbt_runtime import InputError
 
     settings = {k: v for k, v in dataclasses.asdict(spec).items() if k not in ("device", "threads")}
     if path.is_file():
@@ -99,7 +99,24 @@ def _check_settings(path, spec: TrackerSpec, write: bool) -> None:
         if changed:
             raise InputError(f"{path.parent.parent} holds results of other tracker settings ({'; '.join(changed)}): "
                              "use another --name or remove that folder")
-    elif write:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp:
-            tmp.write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n")
+    return path, settings
+
+
+class _Recording:
+    """A result layout that records the tracker settings just before its first sequence is written."""
+
+    def __init__(self, layout, settings: tuple) -> None:
+        self._layout, (self._path, self._settings) = layout, settings
+
+    def __getattr__(self, name: str):
+        return getattr(self._layout, name)
+
+    def write(self, sequence: str, boxes, times) -> None:
+        import json
+
+        from rgbt_runtime import atomic_path
+
+        if not self._path.is_file():
+            with atomic_path(self._path) as tmp:
+                tmp.write_text(json.dumps(self._settings, indent=1, sort_keys=True) + "\n")
+        self._layout.write(sequence, boxes, times)
