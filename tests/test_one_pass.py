@@ -137,3 +137,15 @@ def test_rgbt234_layout_is_what_score_reads(tmp_path, shared_data, capsys):
     capsys.readouterr()
     assert main(["score", "rgbt234", "--gt", str(tmp_path / "RGBT234"), "--results", str(tmp_path / "out")]) == 0
     assert capsys.readouterr().out.splitlines()[1].split()[0] == "Tiny"
+
+
+def test_an_error_inside_a_sequence_names_that_sequence(tmp_path, shared_data, capsys):
+    root = build_lasher_layout(shared_data, tmp_path / "LasHeR")
+    for name in ("init.txt", "visible.txt", "infrared.txt"):  # a first box far outside the frames
+        path = root / NAMES[0] / name
+        lines = path.read_text().splitlines()
+        path.write_text("\n".join(["5000,5000,20,20", *lines[1:]]) + "\n")
+    capsys.readouterr()
+    assert _test(root, tmp_path / "out", "--no-score") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"sequence {root / NAMES[0]}: " in err[0] and "outside" in err[0], err

@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from rgbt_runtime.errors import InputError
 from rgbt_track.datasets.sequence import RGBTSequence
 from rgbt_track.evaluation.one_pass.layout import ResultLayout
 
@@ -74,9 +75,12 @@ def run_sequences(make_tracker: Callable[[], object], sequences: list[RGBTSequen
             hook, video = _frame_hook(bar, sequence, video_dir)
             try:
                 boxes, times = track_sequence(tracker, sequence, channels, hook)
-            except BaseException:
+            except BaseException as error:
                 if video is not None:
                     video.close(ok=False)
+                if isinstance(error, InputError) and sequence.name not in str(error):
+                    folder = sequence.color[0].parent.parent if sequence.color else sequence.name
+                    raise InputError(f"sequence {folder}: {error}") from None
                 raise
             if video is not None:
                 video.close()
