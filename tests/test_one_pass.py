@@ -149,3 +149,13 @@ def test_an_error_inside_a_sequence_names_that_sequence(tmp_path, shared_data, c
     assert _test(root, tmp_path / "out", "--no-score") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"sequence {root / NAMES[0]}: " in err[0] and "outside" in err[0], err
+
+
+def test_score_reads_the_dataset_layout_beside_a_list_file(single, capsys):
+    (single / "LasHeR" / "list.txt").write_text("\n".join(NAMES) + "\n")  # a list in the dataset root
+    try:
+        capsys.readouterr()
+        assert main(["score", "lasher", "--gt", str(single / "LasHeR"), "--results", str(single / "one")]) == 0
+        assert "Tiny" in capsys.readouterr().out
+    finally:
+        (single / "LasHeR" / "list.txt").unlink()

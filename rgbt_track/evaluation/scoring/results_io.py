@@ -104,14 +104,16 @@ def read_name_list(path: Path) -> list[str]:
 
 
 def load_lasher_ground_truth(gt_dir: Path, names: list[str] | None = None) -> dict[str, np.ndarray]:
-    """``{sequence: (N, 4)}`` x, y, w, h from the toolkit's ``<gt>/<seq>.txt`` or the dataset's
-    ``<gt>/<seq>/init.txt``; every sequence there, or those of ``names``."""
+    """``{sequence: (N, 4)}`` x, y, w, h from the dataset's ``<gt>/<seq>/init.txt`` or, where there
+    are no sequence folders, the toolkit's ``<gt>/<seq>.txt``; every sequence there, or those of
+    ``names``."""
     if not gt_dir.is_dir():
         raise InputError(f"ground-truth folder not found: {gt_dir}")
     if names is None:
-        files = sorted(gt_dir.glob("*.txt"), key=natural_key)
+        # the dataset layout first: its root may hold lists (list.txt, the test list) beside the folders
+        files = sorted(gt_dir.glob("*/init.txt"), key=lambda p: natural_key(p.parent))
         if not files:
-            files = sorted(gt_dir.glob("*/init.txt"), key=lambda p: natural_key(p.parent))
+            files = sorted(gt_dir.glob("*.txt"), key=natural_key)
         if not files:
             raise InputError(f"no LasHeR ground truth (<seq>.txt or <seq>/init.txt) in {gt_dir}")
         return {(p.stem if p.name != "init.txt" else p.parent.name): read_boxes(p) for p in files}
