@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from trackers.config import ARCHITECTURES
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -17,12 +19,12 @@ def register(subparsers) -> None:
                    help="VOT-layout sequence folder (with list.txt); repeatable")
     p.add_argument("--got10k", action="append", default=[], metavar="DIR",
                    help="GOT-10k-layout split folder; repeatable")
-    p.add_argument("--arch", default="tiny", help="tracker architecture (tiny, mobilev2, r50)")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--arch", default="tiny", choices=tuple(ARCHITECTURES), help="tracker architecture")
+    p.add_argument("--out", required=True, default=argparse.SUPPRESS, metavar="DIR", help="output folder")
     p.add_argument("--steps", type=int, default=2000, help="optimiser steps in total")
     p.add_argument("--batch-size", type=int, default=16, help="pairs per step and process")
     p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
-    p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="optimiser of the whole network")
     p.add_argument("--search-size", type=int, default=255,
                    help="search crop side used in training (the tracker always searches 255; a smaller "
                         "crop trains faster on a CPU; the tiny/r50/mobilev2 models need >= 167)")

@@ -25,11 +25,11 @@ def register(subparsers) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     TrainingData.add_arguments(p, stills=False)
     TrackerSpec.add_arguments(p, exclude=EXCLUDED)
-    p.add_argument("--out", required=True, metavar="FILE", help="QPN weights file to write")
+    p.add_argument("--out", required=True, default=argparse.SUPPRESS, metavar="FILE", help="QPN weights file to write")
     p.add_argument("--history", type=int, default=20, help="frames per QPN input (AFAT: 20)")
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--epochs", type=int, default=20, help="passes over the recorded response windows")
+    p.add_argument("--batch-size", type=int, default=64, help="response windows per optimiser step")
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
     p.add_argument("--kicks", type=int, default=0, metavar="N",
                    help="push the tracker off course N times per sequence while recording, so that a tracker "
                         "that rarely fails on its own yields lost windows too")

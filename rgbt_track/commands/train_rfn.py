@@ -44,7 +44,7 @@ def register(subparsers) -> None:
     val.add_argument("--validate-every", type=int, default=0, metavar="N",
                      help="steps between validations (0: only at the end)")
     TrackerSpec.add_arguments(p, exclude=EXCLUDED)
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--out", required=True, default=argparse.SUPPRESS, metavar="DIR", help="output folder")
     p.add_argument("--max-steps", type=int, default=2000, help="optimiser steps in total")
     p.add_argument("--batch-size", type=int, default=4, help="pairs per step and process")
     p.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate")
