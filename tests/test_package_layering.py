@@ -7,14 +7,12 @@ each of them, so neither the picture nor the code can drift alone.
 """
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
 import pytest
+from source_imports import OURS, REPO, package_files, top_level_imports
 
-REPO = Path(__file__).resolve().parents[1]
-OURS = ("rgbt_runtime", "fusion", "trackers", "rgbt_track")
 ALLOWED = {
     "rgbt_runtime": set(),
     "fusion": {"rgbt_runtime"},
@@ -27,20 +25,7 @@ ARCHITECTURE = REPO / "docs" / "architecture.md"
 
 def imported_packages(path: Path) -> set[str]:
     """The top-level names of our packages that ``path`` imports (absolute imports, any depth)."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        else:
-            continue
-        found.update(name.split(".")[0] for name in names if name.split(".")[0] in OURS)
-    return found
-
-
-def package_files(package: str) -> list[Path]:
-    return sorted((REPO / package).rglob("*.py"))
+    return top_level_imports(path) & set(OURS)
 
 
 @pytest.mark.parametrize("package", OURS)

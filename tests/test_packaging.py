@@ -7,7 +7,6 @@ The end-to-end check (the wheel installed into a fresh venv outside the reposito
 """
 from __future__ import annotations
 
-import ast
 import shutil
 import subprocess
 import sys
@@ -16,11 +15,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from source_imports import OURS, REPO, package_files, top_level_imports
 
 from rgbt_track.evaluation.vot.workspace import TEMPLATE_DIR, TEMPLATE_FILES
 
-REPO = Path(__file__).resolve().parents[1]
-OURS = ("rgbt_runtime", "fusion", "trackers", "rgbt_track")
 DISTRIBUTION = {"cv2": "opencv-python", "yaml": "pyyaml", "vot": "vot-toolkit", "trax": "vot-trax", "PIL": "pillow"}
 CONSTRAINTS_ONLY = {"attributee"}  # pinned for vot-toolkit's sake, never imported by us
 
@@ -31,17 +29,7 @@ def _requirement_name(spec: str) -> str:
 
 def third_party_imports() -> set[str]:
     """Distribution names of every non-stdlib, non-package module imported by the four packages."""
-    found = set()
-    for package in OURS:
-        for path in (REPO / package).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
-                if isinstance(node, ast.Import):
-                    names = [alias.name for alias in node.names]
-                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    names = [node.module]
-                else:
-                    continue
-                found.update(n.split(".")[0] for n in names)
+    found = set().union(*(top_level_imports(f) for package in OURS for f in package_files(package)))
     found -= set(sys.stdlib_module_names) | set(OURS) | {"__future__"}
     return {DISTRIBUTION.get(name, name).lower() for name in found}
 
