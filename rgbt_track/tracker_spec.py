@@ -20,10 +20,13 @@ import argparse
 import dataclasses
 import os
 from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 from rgbt_runtime.errors import InputError
 from trackers.config import ARCHITECTURES, MODALITIES, MODES, PRECISIONS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FUSIONS = ("rfn", "l1")
 DEVICES = ("auto", "cpu", "cuda")
@@ -237,7 +240,20 @@ def _choices() -> dict[str, tuple[str, ...]]:
     return {"arch": archs, "correction_arch": archs, "mode": MODES, "fusion": FUSIONS, "precision": PRECISIONS}
 
 
-def build_tracker(spec: TrackerSpec, fusion: Any = None):
+class Tracker(Protocol):
+    """What every front end drives: ``init(frames, box)``, then ``track(frames)`` per frame.
+
+    ``frames`` is a dict of HxWx3 uint8 arrays keyed by channel (``color``, ``ir``); boxes are
+    ``(x, y, w, h)`` in 0-based pixels; ``track`` returns an object with ``.box`` (and
+    ``.response``, the raw score map).
+    """
+
+    def init(self, frames: dict[str, np.ndarray], box: tuple[float, float, float, float]) -> None: ...
+
+    def track(self, frames: dict[str, np.ndarray]): ...
+
+
+def build_tracker(spec: TrackerSpec, fusion: Any = None) -> Tracker:
     """The tracker ``spec`` describes: a :class:`trackers.tracker.SiameseTracker`, or AFAT's
     :class:`trackers.afat.FailureAwareTracker` when ``spec.afat``.
 

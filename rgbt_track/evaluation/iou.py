@@ -9,19 +9,13 @@ finite; a frame where the target is annotated absent is not scored. IoU follows 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 from got10k.utils.metrics import rect_iou
 from tqdm import tqdm
 
 from rgbt_track.datasets.sequence import MODALITIES, RGBTSequence
-
-
-class Tracker(Protocol):
-    def init(self, frames: dict[str, np.ndarray], box: tuple[float, float, float, float]) -> None: ...
-
-    def track(self, frames: dict[str, np.ndarray]): ...  # -> object with .box (and .response)
+from rgbt_track.tracker_spec import Tracker
 
 
 @dataclass

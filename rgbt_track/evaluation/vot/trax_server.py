@@ -31,19 +31,12 @@ import sys
 import time
 import traceback
 from dataclasses import fields
-from typing import Callable, Mapping, Protocol, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from rgbt_runtime.errors import InputError
-from rgbt_track.tracker_spec import TrackerSpec
-
-class Tracker(Protocol):
-    """What the server drives: ``init(frames, box)`` and ``track(frames).box``; frames keyed by channel."""
-
-    def init(self, frames: dict[str, np.ndarray], box: tuple[float, float, float, float]) -> None: ...
-
-    def track(self, frames: dict[str, np.ndarray]): ...
+from rgbt_track.tracker_spec import Tracker, TrackerSpec
 
 
 def _parser() -> argparse.ArgumentParser:
