@@ -34,7 +34,7 @@ if [ -n "$(ls -A "$WORK" 2>/dev/null)" ]; then
 fi
 mkdir -p "$WORK"
 export OMP_NUM_THREADS=$THREADS
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -m1 'model name' /proc/cpuinfo || true
 set -x
 "$TRACK" make-sequences "$WORK/train" --count "$TRAIN_COUNT" --length "$TRAIN_LENGTH" --seed 1
