@@ -236,14 +236,12 @@ def largest_square(base: dict, threads: int, budget_mib: float, sizes: tuple[int
 
 
 def gflop_per_mpx(net: str) -> float:
-    """Direct-convolution GFLOP per Mpx of one fusion (two encoders, RFN, decoder), counted on a 128x128 pair."""
+    """Direct-convolution GFLOP per Mpx of one fusion (two encoders, RFN, decoder): ``fusion.inference.gflop_per_mpx``."""
     import torch
 
-    from bench_peak import count_flops
+    from fusion.inference import gflop_per_mpx as count
 
-    model = _load_network(net, torch.device("cpu"))
-    x = torch.rand(1, 1, 128, 128)
-    return count_flops(lambda: model.decoder(model.rfn(model.encoder(x), model.encoder(x)))) / 1e9 / (128 * 128 / 1e6)
+    return count(_load_network(net, torch.device("cpu")))
 
 
 def _peak(threads: int):
