@@ -11,7 +11,7 @@
 #   bash bench/precision_pysot.sh [ARCH] [WORK]          # ARCH: mobilev2 (default) or r50
 #
 # Settings (environment): VENV (.venv), THREADS (1), STEPS (100 RFN steps), BATCH (4), COUNT x LENGTH
-# (4 x 60 held-out frames), TRAIN_COUNT x TRAIN_LENGTH (4 x 60 training frames), PRECISIONS ("fp32 int8").
+# (4 x 30 held-out frames), TRAIN_COUNT x TRAIN_LENGTH (4 x 60 training frames), PRECISIONS ("fp32 int8").
 # Everything is written under WORK (default work/precision_ARCH), which must be missing or empty.
 set -euo pipefail
 ARCH=${1:-mobilev2}
@@ -21,7 +21,7 @@ THREADS=${THREADS:-1}
 STEPS=${STEPS:-100}
 BATCH=${BATCH:-4}
 COUNT=${COUNT:-4}
-LENGTH=${LENGTH:-60}
+LENGTH=${LENGTH:-30}
 TRAIN_COUNT=${TRAIN_COUNT:-4}
 TRAIN_LENGTH=${TRAIN_LENGTH:-60}
 PRECISIONS=${PRECISIONS:-fp32 int8}

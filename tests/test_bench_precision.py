@@ -52,6 +52,7 @@ def test_agreement_averages_the_tracked_frames_only(bench):
     other[3] = [0, 0, 10, 5]       # IoU 1 / 2
     runs, refs = [SequenceRun(other, 1)], [SequenceRun(reference, 1)]
     assert bench.agreement(runs, refs) == pytest.approx([(1 / 3 + 1 / 2) / 2])
+    assert bench.first_frame_agreement(runs, refs) == pytest.approx([1 / 3])
     with pytest.raises(ValueError):
         bench.agreement([SequenceRun(other, 0)], refs)
 
@@ -74,6 +75,9 @@ def test_tracker_options_and_agreement_column(bench, sequences, capsys, one_torc
                 for low, ref, k in zip(boxes["bf16"], boxes["fp32"], starts)]
     fused_bf16 = rows[1]
     assert rows[0].agreement is None and fused_bf16.agreement == pytest.approx(expected, abs=1e-9)
+    first = [_box_iou(low[k + 1], ref[k + 1]) for low, ref, k in zip(boxes["bf16"], boxes["fp32"], starts)]
+    assert fused_bf16.first_agreement == pytest.approx(first, abs=1e-9)
     line = next(l for l in out.splitlines() if l.startswith("| fused | rfn | bf16 |"))
     assert line.split("|")[6].strip() == f"{np.mean(expected):.4f}"
+    assert line.split("|")[7].strip() == f"{np.mean(first):.4f}"
     assert "init box held still" in out and "fused-rfn" in out.splitlines()[-1]
