@@ -81,9 +81,13 @@ def agreement(runs: list[SequenceRun], reference: list[SequenceRun]) -> list[flo
 
 
 def first_frame_agreement(runs: list[SequenceRun], reference: list[SequenceRun]) -> list[float]:
-    """Per sequence, the IoU between ``runs``' and ``reference``'s boxes on the first tracked frame."""
-    return [float(frame_ious(run.boxes[ref.start + 1:ref.start + 2], ref.boxes[ref.start + 1:ref.start + 2])[0])
-            for run, ref in zip(runs, reference, strict=True)]
+    """Per sequence, the IoU between ``runs``' and ``reference``'s boxes on the first tracked frame
+    (NaN for a sequence that ends on its init frame)."""
+    out = []
+    for run, ref in zip(runs, reference, strict=True):
+        k = slice(ref.start + 1, ref.start + 2)
+        out.append(float(frame_ious(run.boxes[k], ref.boxes[k])[0]) if k.start < len(ref.boxes) else float("nan"))
+    return out
 
 
 def row_spec(spec: TrackerSpec, name: str, precision: str) -> TrackerSpec:
