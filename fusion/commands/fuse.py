@@ -43,9 +43,10 @@ def register(subparsers) -> None:
     p.add_argument("--tile", type=int, default=None,
                    help="fuse in exact overlapping tiles of this side (a multiple of 8; same output up to float "
                         "rounding, less memory); 0: never; default: only when one pass would not fit in memory")
-    p.add_argument("--dtype", choices=("fp32", "bf16", "fp16"), default="fp32",
+    p.add_argument("--dtype", choices=("fp32", "bf16", "fp16", "int8"), default="fp32",
                    help="compute precision (default fp32; bf16 only pays on hardware with native bf16 - recent GPUs, "
-                        "AVX512-BF16/AMX CPUs - and is far slower elsewhere; fp16 is CUDA only)")
+                        "AVX512-BF16/AMX CPUs - and is far slower elsewhere; fp16 is CUDA only; int8 is CPU only and "
+                        "calibrates its activation ranges on each pair itself, one float pass per pair)")
     p.set_defaults(func=run)
 
 
@@ -54,6 +55,10 @@ def _check_args(args: argparse.Namespace) -> bool:
     from rgbt_runtime.atomic import check_destination, check_folder_destination
     from rgbt_runtime.errors import InputError
 
+    if args.dtype == "int8":
+        if args.device != "auto" and args.device.split(":")[0] != "cpu":
+            raise InputError(f"--dtype int8 runs on the CPU only (PyTorch's quantized kernels), not --device {args.device}")
+        args.device = "cpu"  # also for auto on a CUDA machine
     single = [args.ir, args.vis, args.out]
     folder = [args.ir_dir, args.vis_dir, args.out_dir]
     if any(v is not None for v in single) and any(v is not None for v in folder):
@@ -110,6 +115,10 @@ def run(args: argparse.Namespace) -> int:
             check_writable_image_path(args.preview)
     shapes = [_load_pair(ir_path, vis_path, args.resize)[0].shape for ir_path, vis_path, _ in jobs]
     model = load_model_from_args(args)
+    if args.dtype == "int8":
+        from fusion.fast_forward import supports
+        if not supports(model):
+            raise InputError("--dtype int8 covers the nest decoder without deep supervision, not this ablation checkpoint")
     if next(model.parameters()).device.type == "cpu" or args.tile:  # memory checked before anything is written
         for (ir_path, _, _), shape in zip(jobs, shapes):
             try:
