@@ -12,6 +12,7 @@ they say otherwise:
   activation ranges (8 bits with VNNI, else 7);
 * ``output conv int8 too``; ``stem float``; ``encoder float``; ``RFN float``; ``decoder float``;
 * ``histogram observers``: the engine's default QConfigMapping instead of min/max ranges;
+* ``7-bit activations``: min/max ranges in 7 bits, what CPUs without VNNI get;
 * ``calibrated on the first pair``: one calibration, on the first pair, for all;
 * ``calibrated at half size``: each pair calibrated on its copy resized to half the side (area).
 
@@ -45,6 +46,7 @@ ROWS = {  # name -> (fusion.int8.Int8Config keyword arguments, calibration: "pai
     "RFN float": ({"rfn": False}, "pair"),
     "decoder float": ({"decoder": False}, "pair"),
     "histogram observers": ({"full_range": False}, "pair"),
+    "7-bit activations": ({"seven_bits": True}, "pair"),
     "calibrated on the first pair": ({}, "first"),
     "calibrated at half size": ({}, "half"),
 }

@@ -65,6 +65,7 @@ class Int8Config:
     decoder: bool = True
     float_modules: tuple[str, ...] = (OUTPUT_CONV,)
     full_range: bool = True  # min/max activation ranges; False: the engine's default (histogram, clips outliers)
+    seven_bits: bool | None = None  # full-range activations in 7 bits; None: only where the CPU lacks VNNI
 
 
 def _upsample_to(x: Tensor, like: Tensor) -> Tensor:
@@ -217,13 +218,14 @@ def quantize_fusion(model: RFNNest, calibrate: Callable[[Callable[[Tensor, Tenso
     ``calibrate(fuse)`` must call ``fuse(ir, vi)`` (``(B, 1, H, W)`` float32 on 0..255) on the
     calibration pair(s); ``strategy`` is the fusion strategy the network will run with.
     """
-    net = Int8RFNNest(model, config or Int8Config())
+    config = config or Int8Config()
+    net = Int8RFNNest(model, config)
     net.strategy = strategy
     parts = _parts(net)
     mappings = []
     for _, _, _, prefix in parts:
-        mapping = full_range_qconfig_mapping() if net.config.full_range else default_qconfig_mapping()
-        for name in net.config.float_modules:
+        mapping = full_range_qconfig_mapping(config.seven_bits) if config.full_range else default_qconfig_mapping()
+        for name in config.float_modules:
             if name.startswith(prefix + "."):  # names inside a part are relative to it; the decoder part wraps "decoder"
                 mapping.set_module_name(name if prefix == "decoder" else name[len(prefix) + 1:], None)
         mappings.append(mapping)

@@ -57,18 +57,19 @@ def vnni_cpu() -> bool:
     return False
 
 
-def full_range_qconfig_mapping():
+def full_range_qconfig_mapping(seven_bits: bool | None = None):
     """Activations uint8 per tensor over their whole observed range (min/max observers: no value is
     clipped), weights int8 per output channel.
 
     8-bit activations need VNNI: without it the kernels multiply-add pairs of uint8 x int8 products
     into int16, which can saturate, so elsewhere the activations get 7 bits (``reduce_range``)
-    like the engine's default.
+    like the engine's default. ``seven_bits``: None = that choice, True/False = force it.
     """
     from torch.ao.quantization import QConfig, QConfigMapping
     from torch.ao.quantization.observer import default_per_channel_weight_observer
 
-    activation = _min_max_observer().with_args(dtype=torch.quint8, reduce_range=not vnni_cpu())
+    seven_bits = not vnni_cpu() if seven_bits is None else seven_bits
+    activation = _min_max_observer().with_args(dtype=torch.quint8, reduce_range=seven_bits)
     return QConfigMapping().set_global(QConfig(activation=activation, weight=default_per_channel_weight_observer))
 
 
