@@ -194,12 +194,13 @@ class Int8RFNNest:
 
 
 def _parts(net: Int8RFNNest) -> list[tuple[nn.Module, str, tuple, str]]:
-    """``(parent, attribute, example inputs, prefix of its module names)`` of every part ``net.config`` quantizes."""
+    """``(parent, attribute, example inputs, prefix of its module names)`` of every part ``net.config`` quantizes
+    (the RFN blocks only for ``net.strategy == "rfn"``: a handcrafted strategy replaces them)."""
     c = net.model.config.channels
     config, parts = net.config, []
     if config.encoder:
         parts.append((net, "encoder", (torch.zeros(2, 1, 32, 32),), "encoder"))
-    if config.rfn:
+    if config.rfn and net.strategy == "rfn":
         for m, width in enumerate(c):
             side = 32 >> m
             example = (torch.zeros(1, width, side, side), torch.zeros(1, width, side, side))

@@ -10,6 +10,7 @@ from torch.ao.nn.intrinsic import quantized as nniq
 
 from fusion.blocks import upsample_to
 from fusion.cli import main
+from fusion.images import min_max_to_uint8
 from fusion.inference import calibrate_int8, fuse_arrays, load_model
 from fusion.int8 import _ChannelsLastReflectConv, _reflect_pad1, _upsample_to
 from fusion.model import RFNNest, RFNNestConfig
@@ -74,6 +75,18 @@ def test_calibration_is_on_the_pair_itself(tmp_path):
     fuse_arrays(model, *a, dtype="int8")
     assert np.array_equal(fuse_arrays(model, *b, dtype="int8"), alone)
     assert not np.array_equal(fuse_arrays(calibrate_int8(model, *a), *b, dtype="int8"), alone)
+
+
+@pytest.mark.parametrize("strategy", ["l1", "add"])
+def test_a_handcrafted_strategy_runs_in_float_between_the_int8_encoder_and_decoder(strategy):
+    model = load_model()
+    pair = _pair(np.random.default_rng(3))
+    net = calibrate_int8(model, *pair, strategy)
+    assert len([m for m in net.rfn.modules() if isinstance(m, nniq.ConvReLU2d)]) == 0
+    int8, fp32 = (min_max_to_uint8(fuse_arrays(model, *pair, strategy, dtype)) for dtype in ("int8", "fp32"))
+    assert _psnr(fp32, int8) > 35
+    with pytest.raises(ValueError, match="calibrated for strategy"):
+        fuse_arrays(net, *pair, "rfn", "int8")
 
 
 def _psnr(a: np.ndarray, b: np.ndarray) -> float:
