@@ -4,9 +4,11 @@ Networks: ``paper`` (channels 64/112/160/208, random weights seeded 0: speed and
 depend on the weights) and ``default`` (the embedded checkpoint ``fusion/weights/``). Paths:
 ``reference`` - the way the reference code runs: the modules in eval mode under ``no_grad``, fp32,
 NCHW, the encoder called once per image; ``package`` - exactly what ``rfn-nest fuse`` runs
-(``fusion.inference.fuse_arrays``, with glibc keeping freed memory,
+for one pair (``fusion.inference.fuse_arrays``, with glibc keeping freed memory,
 ``rgbt_runtime.allocator.keep_freed_memory``); ``package-low-memory`` - the same with the C
-library's default allocation (``--low-memory``).
+library's default allocation (``--low-memory``); ``package-workers`` (CPU) - the pairs as
+``rfn-nest fuse --ir-dir ...`` runs a folder: several pairs at once in worker processes, planned
+by ``fusion.inference.plan_fuse_workers`` (the row says how many workers and threads).
 
 Every measurement runs in a fresh subprocess (its own thread pools and peak RSS). Throughput is
 total pixels / total seconds over the TNO pairs at full size, after an untimed 64x64 warm-up; the
@@ -43,6 +45,7 @@ from compare_outputs import max_diffs, psnr
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE_PATHS = ("package", "package-low-memory")
+FOLDER_PATH = "package-workers"  # fp32 throughput only: the folder as rfn-nest fuse --ir-dir ... runs it
 PARTS = ("throughput", "memory", "largest")
 
 
@@ -103,6 +106,58 @@ def _rss_mib() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def _pool_start(spec: dict) -> None:
+    """A folder worker: the network, the kept heap and a warm-up, as in :func:`worker`."""
+    import torch
+
+    from fusion.inference import fuse_arrays
+    from rgbt_runtime.allocator import keep_freed_memory
+
+    global _POOL_MODEL
+    keep_freed_memory()
+    _POOL_MODEL = _load_network(spec["network"], torch.device("cpu"))
+    ir, vi = _images({**spec, "pairs": spec["pairs"][:1]})[0][1:]
+    fuse_arrays(_POOL_MODEL, ir[:64, :64].copy(), vi[:64, :64].copy(), "rfn", "fp32")
+
+
+def _pool_ready(seconds: float) -> None:
+    time.sleep(seconds)  # one per worker, long enough that each worker takes one after its start
+
+
+def _pool_fuse(job: tuple) -> tuple:
+    from fusion.inference import fuse_arrays
+
+    name, ir, vi = job
+    return name, fuse_arrays(_POOL_MODEL, ir, vi, "rfn", "fp32", 0)
+
+
+def folder_worker(spec: dict) -> dict:
+    """``package-workers``: all pairs through :class:`rgbt_runtime.worker_pool.WorkerPool` as ``rfn-nest fuse`` plans it.
+
+    Seconds = wall time from the first pair handed out to the last one back (workers started,
+    loaded and warmed up before, like the single-process paths' warm-up); largest pair first.
+    """
+    import numpy as np
+    import torch
+
+    from fusion.inference import plan_fuse_workers
+    from rgbt_runtime.worker_pool import WorkerPool
+
+    torch.set_num_threads(spec["threads"])
+    images = sorted(_images(spec), key=lambda item: -item[1].size)
+    plan = plan_fuse_workers(_load_network(spec["network"], torch.device("cpu")), [ir.shape for _, ir, _ in images])
+    with WorkerPool(plan, _pool_start, (spec,)) as pool:
+        list(pool.imap(_pool_ready, [2.0] * plan.workers))
+        start = time.perf_counter()
+        outputs = list(pool.imap(_pool_fuse, images))
+        seconds = time.perf_counter() - start
+    if spec.get("save"):
+        for name, out in outputs:
+            np.save(Path(spec["save"]) / f"{name}.npy", out)
+    return {"seconds": seconds, "pixels": sum(ir.size for _, ir, _ in images), "workers": plan.workers,
+            "threads": plan.threads}
+
+
 def worker(spec: dict) -> dict:
     """Run one measurement described by ``spec``; returns seconds, pixels and peak memory."""
     import numpy as np
@@ -110,6 +165,8 @@ def worker(spec: dict) -> dict:
 
     from fusion.inference import fuse_arrays, resolve_device
 
+    if spec["path"] == FOLDER_PATH:
+        return folder_worker(spec)
     torch.set_num_threads(spec["threads"])
     device = resolve_device(spec["device"])
     model = _load_network(spec["network"], device)
@@ -193,14 +250,12 @@ def largest_square(base: dict, threads: int, budget_mib: float, sizes: tuple[int
 
 
 def gflop_per_mpx(net: str) -> float:
-    """Direct-convolution GFLOP per Mpx of one fusion (two encoders, RFN, decoder), counted on a 128x128 pair."""
+    """Direct-convolution GFLOP per Mpx of one fusion (two encoders, RFN, decoder): ``fusion.inference.gflop_per_mpx``."""
     import torch
 
-    from bench_peak import count_flops
+    from fusion.inference import gflop_per_mpx as count
 
-    model = _load_network(net, torch.device("cpu"))
-    x = torch.rand(1, 1, 128, 128)
-    return count_flops(lambda: model.decoder(model.rfn(model.encoder(x), model.encoder(x)))) / 1e9 / (128 * 128 / 1e6)
+    return count(_load_network(net, torch.device("cpu")))
 
 
 def _peak(threads: int):
@@ -228,14 +283,17 @@ def throughput(args, device: str, names: list[str], tmp: Path) -> None:
         base = {"network": net, "device": device, "threads": args.threads, "data": str(args.data)}
         flops = gflop_per_mpx(net)
         rates: dict[tuple, list[float]] = {}
+        fp32_paths = (*PACKAGE_PATHS, FOLDER_PATH) if device == "cpu" else PACKAGE_PATHS
         for rep in range(args.repeat):
-            for path in ("reference", *PACKAGE_PATHS):
+            for path in ("reference", *fp32_paths):
                 save = tmp / f"{net}-{path}-fp32-0-{rep}"
                 save.mkdir()
                 _log(f"{net} {path} fp32, repeat {rep + 1} of {args.repeat} ...")
                 r = run_worker({**base, "path": path, "dtype": "fp32", "pairs": names, "save": str(save) if rep == 0 else None}, args.threads)
                 rates.setdefault((path, "fp32", 0), []).append(r["pixels"] / 1e6 / r["seconds"])
-        runs = [("reference", "fp32", names, 0, None)] + [(p, "fp32", names, 0, "reference") for p in PACKAGE_PATHS]
+                if "workers" in r:
+                    folder_plan = f"{r['workers']} workers x {r['threads']} threads"
+        runs = [("reference", "fp32", names, 0, None)] + [(p, "fp32", names, 0, "reference") for p in fp32_paths]
         low_size = crop or (-1 if args.precision_pairs < len(names) else 0)  # -1: full size, fewer pairs
         if low_size:  # the low-precision rows' fp32 twin on the same images
             runs.append(("package", "fp32", names[:args.precision_pairs], low_size, None))
@@ -261,6 +319,8 @@ def throughput(args, device: str, names: list[str], tmp: Path) -> None:
                 raw, scaled = max_diffs(ref_dir, mine_dir)
                 diffs = f"{raw:.2e} | {scaled:.3g} | " + (f"{psnr(ref_dir, mine_dir):.1f}" if dtype != "fp32" else "-")
             what = f"{len(pairs)} pairs" + (f", {size}x{size} centre crops" if size > 0 else ", full size") + f", {len(mine)} runs"
+            if path == FOLDER_PATH:
+                what += f", {folder_plan}"
             rate = statistics.median(mine)
             print(f"| {net} | {path} | {dtype} | {what} | {flops:.0f} | {_spread(mine, '.4f')} | {rate * flops:.0f} | "
                   f"{100 * rate * flops / peaks[0].best:.0f} | {speedup} | {diffs} |", flush=True)

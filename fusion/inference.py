@@ -10,6 +10,8 @@ rounding). On CUDA, and for the ablation variants it does not cover, it runs the
 inference mode, channels-last, with autocast for bf16/fp16. ``int8`` (CPU only) runs the
 quantized twin of :mod:`fusion.int8`, calibrated by :func:`calibrate_int8`.
 
+Folders: :func:`plan_fuse_workers` decides how many pairs to fuse at once in worker processes.
+
 Memory: :func:`plan_tile` estimates the peak of one pass before anything is allocated and, when
 it exceeds the memory available, fuses in exact overlapping tiles (:mod:`fusion.tiles`, same
 output up to float rounding) of the largest size that fits; it refuses, with the estimate, only
@@ -17,6 +19,7 @@ what tiles cannot help (a global strategy, or images that alone exceed the memor
 """
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +33,7 @@ from fusion.reference_keys import load_reference_model
 from fusion.tiles import available_memory_bytes, fuse_tiled, peak_bytes_estimate, tile_for_budget
 from rgbt_runtime.checkpoint_file import load_state_file
 from rgbt_runtime.errors import InputError
+from rgbt_runtime.worker_pool import WorkerPlan, plan_workers
 
 if TYPE_CHECKING:
     from fusion.int8 import Int8Config, Int8RFNNest
@@ -39,6 +43,9 @@ MIN_SIZE = 16  # the coarsest of the four scales must be 2 px for its reflection
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}  # and "int8" (fusion.int8)
 LOCAL_STRATEGIES = ("rfn", "add", "avg", "max", "l1", "spatial")  # per pixel: tiles are exact
 MEMORY_SHARE = 0.8  # of MemAvailable that one pass may use
+WORKER_PROCESS_BYTES = 2**30  # a fusion worker's own memory besides the pass: torch, the model, the images
+WORKERS_MIN_GFLOP = 2000  # about 10 s of one process on a 2-core CPU; starting a worker (a fresh interpreter
+# importing torch) takes a few seconds
 
 
 def resolve_device(device: str | None) -> torch.device:
@@ -73,6 +80,37 @@ def load_model(checkpoint: str | os.PathLike | None = None, autoencoder: str | o
     model.eval().requires_grad_(False)
     device = torch.device(device)
     return model.to(device=device, memory_format=torch.channels_last if device.type == "cuda" else torch.contiguous_format)
+
+
+def gflop_per_mpx(model: RFNNest, strategy: str = "rfn") -> float:
+    """Direct-convolution GFLOP per Mpx of one fusion (two encoder passes, fusion, decoder).
+
+    Counted by ``torch.utils.flop_counter`` on a 256x256 pair on the meta device: no memory, no compute.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    meta = copy.deepcopy(model).to("meta")
+    x = torch.empty(1, 1, 256, 256, device="meta")
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        meta.fuse(x, x, strategy if strategy in LOCAL_STRATEGIES else "add")
+    return counter.get_total_flops() / 1e9 / (256 * 256 / 1e6)
+
+
+def plan_fuse_workers(model: RFNNest, shapes: list[tuple[int, int]], strategy: str = "rfn",
+                      requested: int | None = None, available: int | None = None) -> WorkerPlan:
+    """How many pairs of ``shapes`` to fuse at once on the CPU (worker processes) and with how many threads each.
+
+    ``requested``: ``--workers N``; None = automatic: one worker per torch thread, as many as the
+    pairs and ``MEMORY_SHARE`` of ``available`` bytes (default ``MemAvailable``) allow, each
+    counted at the largest pair's peak plus ``WORKER_PROCESS_BYTES`` -- and only for folders of
+    at least ``WORKERS_MIN_GFLOP`` of work, below which starting the workers costs more than they save.
+    """
+    available = available_memory_bytes() if available is None else available
+    largest = max(peak_bytes_estimate(model.config.channels, h * w) for h, w in shapes) + WORKER_PROCESS_BYTES
+    fits = lambda n: available is None or n * largest <= MEMORY_SHARE * available  # noqa: E731
+    if requested is None and sum(h * w for h, w in shapes) / 1e6 * gflop_per_mpx(model, strategy) < WORKERS_MIN_GFLOP:
+        requested = 1
+    return plan_workers(len(shapes), torch.get_num_threads(), requested, fits)
 
 
 def plan_tile(model: RFNNest, shape: tuple[int, int], strategy: str = "rfn", tile: int | None = None,

@@ -95,6 +95,7 @@ def build_from_spec(spec, fusion: nn.Module | None = None) -> SiameseTracker | F
     """
     import torch
 
+    spec.check_files()
     if spec.threads > 0:
         torch.set_num_threads(spec.threads)
     device = spec.resolved_device()

@@ -109,6 +109,14 @@ class TrackerSpec:
         if self.rfn_checkpoint is not None and not (self.mode == "fused" and self.fusion == "rfn"):
             raise InputError(f"{_flag('rfn_checkpoint')} is only used in fused mode with --fusion rfn")
 
+    def check_files(self) -> None:
+        """One-line :class:`InputError` for the first named weights file that does not exist, in the
+        options' order (``--checkpoint`` before ``--rfn-checkpoint`` ...), before any file is read."""
+        for name in _PATH_FIELDS:
+            path = getattr(self, name)
+            if path is not None and not os.path.lexists(path):
+                raise InputError(f"checkpoint not found: {path} ({_flag(name)})")
+
     # ----------------------------------------------------------------- derived values
     @property
     def channels(self) -> tuple[str, ...]:

@@ -147,6 +147,7 @@ CASES = [
     ("rfn-nest", ["fuse", "--ir", "{trunc}/00000002.jpg", "--vis", "{color}/00000001.png", "--out", "{root}/f.png"],
      "truncated JPEG"),
     ("rfn-nest", [*FUSE, "--out", "{root}/file.txt/f.png"], "file.txt is a file, not a folder"),
+    ("rfn-nest", [*FUSE, "--out", "{root}/f.png", "--workers", "0"], "--workers must be at least 1"),
     ("rfn-nest", [*FUSE, "--out", "{root}/f.png", "--checkpoint", "{root}"], "is a folder"),
     ("rfn-nest", [*FUSE, "--out", "{root}/f.png", "--checkpoint", "{root}/evil.pth"], "not a weights-only"),
     ("rfn-nest", [*FUSE, "--out", "{root}/f.png", "--dtype", "int8", "--device", "cuda"], "int8 runs on the CPU only"),

@@ -142,6 +142,19 @@ def test_folder_mode(tmp_path, ckpt, capsys):
     assert not (tmp_path / "out2").exists()
 
 
+def test_folder_mode_in_worker_processes(tmp_path, ckpt):
+    """--workers 2 (two spawned processes, largest pair first) writes what one process writes."""
+    for i in (1, 2, 3):
+        _img(tmp_path / "ir" / f"IR{i}.png", i, (24 + 4 * i, 33))
+        _img(tmp_path / "vis" / f"VIS{i}.png", 10 + i, (24 + 4 * i, 33))
+    for workers in ("1", "2"):
+        assert _fuse("--ir-dir", tmp_path / "ir", "--vis-dir", tmp_path / "vis", "--out-dir", tmp_path / workers,
+                     "--checkpoint", ckpt, "--workers", workers) == 0
+    for i in (1, 2, 3):
+        one, two = (cv2.imread(str(tmp_path / w / f"fused_IR{i}.png"), 0).astype(int) for w in ("1", "2"))
+        assert one.shape == (24 + 4 * i, 33) and np.abs(one - two).max() <= 1  # float rounding of other thread counts
+
+
 def test_help_lists_everything(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["fuse", "--help"])

@@ -126,3 +126,15 @@ def test_the_workspace_readme_lists_every_variable_and_the_paired_entries_parse(
     assert [s.mode for s in paired.values()] == ["fused", "rgb", "ir"]
     assert paired["RFN-AFAT-paired"].rfn_checkpoint.endswith("rfn.pth") and paired["RFN-AFAT-paired"].fusion == "rfn"
     assert not set(paired) & set(TRACKERS)  # `rgbt-track evaluate` runs them only when named
+
+
+def test_missing_files_are_named_in_the_options_order(tmp_path):
+    """The base tracker's missing weights are reported before the RFN's or the QPN's."""
+    from rgbt_track.tracker_spec import build_tracker
+
+    spec = TrackerSpec(arch="mobilev2", checkpoint=str(tmp_path / "base.pth"), mode="fused",
+                       rfn_checkpoint=str(tmp_path / "rfn.pth"), afat=True, qpn_checkpoint=str(tmp_path / "qpn.pth"))
+    for name in ("base", "rfn", "qpn"):
+        with pytest.raises(InputError, match=f"checkpoint not found: .*{name}.pth"):
+            build_tracker(spec)
+        (tmp_path / f"{name}.pth").write_bytes(b"")

@@ -4,6 +4,14 @@ Folder mode checks everything first (pairing, every image readable, sizes, outpu
 writable) and only then writes; each output is written atomically (a complete file or nothing).
 If writing still fails half-way (disk full), it stops there: the files already written are
 complete and the error line says how many there are.
+
+On the CPU, folder mode fuses several pairs at once in worker processes
+(:mod:`rgbt_runtime.worker_pool`), largest pair first, by default one per torch thread with one
+thread each, as many as the pairs and the memory allow (each worker plans its tiles within its
+share of the available memory). Separate pairs never wait for each other, while one pair's
+threads meet after every layer, so this finishes a folder sooner than one pair at a time with
+every thread; ``docs/benchmarks_fusion.md`` has the measurement. ``--workers 1`` fuses one
+pair at a time in this process.
 """
 from __future__ import annotations
 
@@ -12,6 +20,8 @@ from pathlib import Path
 
 from fusion.commands.model_options import add_model_arguments, load_model_from_args
 from rgbt_runtime.allocator import LOW_MEMORY_HELP
+from rgbt_runtime.errors import InputError
+from rgbt_runtime.worker_pool import WorkerPlan, imap_in_workers
 
 STRATEGY_CHOICES = ("rfn", "add", "avg", "max", "l1", "spatial", "nuclear", "sca")
 
@@ -47,13 +57,16 @@ def register(subparsers) -> None:
                    help="compute precision (default fp32; bf16 only pays on hardware with native bf16 - recent GPUs, "
                         "AVX512-BF16/AMX CPUs - and is far slower elsewhere; fp16 is CUDA only; int8 is CPU only and "
                         "calibrates its activation ranges on each pair itself, one float pass per pair)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="folder mode on the CPU: fuse this many pairs at once, each worker process with its share of "
+                        "the torch threads (default: one per thread, as many as the memory and the pairs allow, when the folder is "
+                        "more than about 10 s of work; else 1)")
     p.set_defaults(func=run)
 
 
 def _check_args(args: argparse.Namespace) -> bool:
     """True for folder mode; InputError for inconsistent arguments or an output path that cannot be written."""
     from rgbt_runtime.atomic import check_destination, check_folder_destination
-    from rgbt_runtime.errors import InputError
 
     if args.dtype == "int8":
         if args.device != "auto" and args.device.split(":")[0] != "cpu":
@@ -63,6 +76,8 @@ def _check_args(args: argparse.Namespace) -> bool:
     folder = [args.ir_dir, args.vis_dir, args.out_dir]
     if any(v is not None for v in single) and any(v is not None for v in folder):
         raise InputError("use either --ir/--vis/--out or --ir-dir/--vis-dir/--out-dir, not both")
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be at least 1, got {args.workers}")
     if all(v is not None for v in folder):
         if args.preview is not None:
             raise InputError("--preview works with one pair (--ir/--vis/--out)")
@@ -80,7 +95,6 @@ def _load_pair(ir_path: Path, vis_path: Path, resize: bool):
     """-> (ir (H, W) float32, visible Y (H, W) float32, visible CrCb or None)."""
     from fusion.images import read_gray, read_visible, resize_to
     from fusion.inference import MIN_SIZE
-    from rgbt_runtime.errors import InputError
 
     ir = read_gray(ir_path)
     luma, crcb = read_visible(vis_path)
@@ -95,14 +109,62 @@ def _load_pair(ir_path: Path, vis_path: Path, resize: bool):
     return ir, luma, crcb
 
 
+class _WriteFailed(InputError):
+    """An output could not be written; the parent adds how many outputs are complete."""
+
+
+_WORKER: dict = {}  # this process's model and options (set by _start_worker)
+
+
+def _start_worker(args: argparse.Namespace, model=None) -> None:
+    """Load the model once per worker process (or reuse the parent's ``model`` in-process)."""
+    _WORKER.update(args=args, model=model if model is not None else load_model_from_args(args))
+
+
+def _fuse_job(job: tuple[Path, Path, Path, int]) -> Path:
+    """Read one pair, fuse it (``core``: tile side, 0 for one pass), write the outputs; returns ``out``."""
+    from fusion.images import merge_luma, min_max_to_uint8, save_image, side_by_side
+    from fusion.inference import fuse_arrays
+
+    ir_path, vis_path, out, core = job
+    args, model = _WORKER["args"], _WORKER["model"]
+    ir, luma, crcb = _load_pair(ir_path, vis_path, args.resize)
+    fused = merge_luma(min_max_to_uint8(fuse_arrays(model, ir, luma, args.strategy, args.dtype, core)), crcb)
+    try:
+        save_image(out, fused)
+        if args.preview is not None:
+            save_image(args.preview, side_by_side(ir.astype("uint8"), merge_luma(luma.astype("uint8"), crcb), fused))
+    except OSError as exc:
+        raise _WriteFailed(f"cannot write {out}: {exc.strerror}") from None
+    return out
+
+
+def _plan(args: argparse.Namespace, model, jobs: list, shapes: list) -> tuple[WorkerPlan, list[int]]:
+    """Workers (CPU folder mode) and each pair's tile side, with the memory shared among the workers."""
+    from fusion.inference import plan_fuse_workers, plan_tile
+    from fusion.tiles import available_memory_bytes
+
+    on_cpu = next(model.parameters()).device.type == "cpu"
+    if not on_cpu and args.workers not in (None, 1):
+        raise InputError("--workers needs the CPU (one GPU runs one pair at a time)")
+    available = available_memory_bytes()
+    plan = plan_fuse_workers(model, shapes, args.strategy, args.workers, available) if on_cpu else WorkerPlan(1, 1)
+    share = None if available is None else available // plan.workers
+    cores = []
+    for (ir_path, _, _), shape in zip(jobs, shapes):
+        try:  # memory checked before anything is written
+            cores.append(plan_tile(model, shape, args.strategy, args.tile, share) if on_cpu or args.tile else 0)
+        except InputError as exc:
+            raise InputError(f"{ir_path}: {exc}") from None
+    return plan, cores
+
+
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from rgbt_runtime.image_files import pair_images
-    from fusion.images import check_writable_image_path, merge_luma, min_max_to_uint8, save_image, side_by_side
-    from fusion.inference import fuse_arrays, plan_tile
+    from fusion.images import check_writable_image_path
     from rgbt_runtime.atomic import ensure_output_folder
-    from rgbt_runtime.errors import InputError
 
     folder_mode = _check_args(args)
     if folder_mode:
@@ -119,25 +181,19 @@ def run(args: argparse.Namespace) -> int:
         from fusion.fast_forward import supports
         if not supports(model):
             raise InputError("--dtype int8 covers the nest decoder without deep supervision, not this ablation checkpoint")
-    if next(model.parameters()).device.type == "cpu" or args.tile:  # memory checked before anything is written
-        for (ir_path, _, _), shape in zip(jobs, shapes):
-            try:
-                plan_tile(model, shape, args.strategy, args.tile)
-            except InputError as exc:
-                raise InputError(f"{ir_path}: {exc}") from None
+    plan, cores = _plan(args, model, jobs, shapes)
     for out in {out.parent for _, _, out in jobs} | ({args.preview.parent} if args.preview else set()):
         ensure_output_folder(out)
 
+    order = sorted(range(len(jobs)), key=lambda i: -shapes[i][0] * shapes[i][1])  # largest first: balanced workers
+    work = [(*jobs[i], cores[i]) for i in order]
+    start = (args, model) if plan.workers == 1 else (args,)
     written = 0
-    for ir_path, vis_path, out in tqdm(jobs, desc="fusing", unit="pair", disable=len(jobs) < 2):
-        ir, luma, crcb = _load_pair(ir_path, vis_path, args.resize)
-        fused = merge_luma(min_max_to_uint8(fuse_arrays(model, ir, luma, args.strategy, args.dtype, args.tile)), crcb)
-        try:
-            save_image(out, fused)
-            if args.preview is not None:
-                vis_u8 = merge_luma(luma.astype("uint8"), crcb)
-                save_image(args.preview, side_by_side(ir.astype("uint8"), vis_u8, fused))
-        except OSError as exc:
-            raise InputError(f"cannot write {out}: {exc.strerror} ({written} of {len(jobs)} outputs complete)") from None
-        written += 1
+    results = imap_in_workers(_fuse_job, work, plan, _start_worker, start)
+    try:
+        for _ in tqdm(results, total=len(work), desc=f"fusing ({plan.workers} workers)" if plan.workers > 1 else "fusing",
+                      unit="pair", disable=len(jobs) < 2):
+            written += 1
+    except _WriteFailed as exc:
+        raise InputError(f"{exc} ({written} of {len(jobs)} outputs complete)") from None
     return 0
