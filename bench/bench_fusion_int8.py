@@ -77,6 +77,23 @@ def _network(name: str):
     return RFNNest().eval().requires_grad_(False)
 
 
+def _work_shares(model) -> str:
+    """Each part's share of the multiply-adds of one fusion (``torch.utils.flop_counter`` on a 128x128 pair)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x = torch.rand(1, 1, 128, 128)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(x, x)
+    counts, total = counter.get_flop_counts(), counter.get_total_flops()
+
+    def share(*names: str) -> str:
+        return f"{100 * sum(sum(counts.get(f'RFNNest.{n}', {}).values()) for n in names) / total:.3g} %"
+
+    return (f"multiply-adds: encoder {share('encoder')}, RFN blocks {share('rfn')}, decoder {share('decoder')} "
+            f"(its full-resolution 3x3 convs {share(*(f'decoder.db1_{i}.denseblock.0' for i in (1, 2, 3)))}), "
+            f"output 1x1 conv {share('decoder.heads.conv_out')}, stem {share('encoder.stem')}")
+
+
 def _scaled_max_diff(a: np.ndarray, b: np.ndarray) -> float:
     def s(x):
         x = x.astype(np.float64)
@@ -132,8 +149,10 @@ def main() -> None:
     print("\n| network | row | PSNR dB vs fp32 | max abs diff 0..255 | int8 Mpx/s | fp32 Mpx/s, same pairs | "
           "int8 / fp32 | calibration s per pair |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
+    shares = []
     for net_name in args.networks:
         model = _network(net_name)
+        shares.append(f"{net_name}: {_work_shares(model)}")
         fuse_arrays(model, pairs[0][1][:64, :64].copy(), pairs[0][2][:64, :64].copy())  # warm-up (NNPACK, pools)
         start = time.perf_counter()
         fp32 = [fuse_arrays(model, ir, vi) for _, ir, vi in pairs]
@@ -143,6 +162,7 @@ def main() -> None:
             db, diff, rate, calib = _row(model, pairs, fp32, *ROWS[row])
             print(f"| {net_name} | {row} | {db:.1f} | {diff:.0f} | {rate:.4f} | {fp32_rate:.4f} | {rate / fp32_rate:.2f}x | "
                   f"{calib:.1f} |", flush=True)
+    print("\n" + "\n".join(shares) + "\n(counted by torch.utils.flop_counter on a 128x128 pair)")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ tensor). Three kinds of parts, each quantized or kept in float by
 * the four RFN blocks (``rfn.blocks.{m}``), one part each;
 * the nest decoder (six dense blocks, upsampling, concatenations), except the final 1x1 output
   convolution ``heads.conv_out``, which stays float by default: it maps 64 channels to the image
-  itself, so its rounding would land on the output unfiltered, for 0.004 % of the FLOPs (64 of
-  1.7 million multiply-adds per pixel at the paper's widths).
+  itself, so its rounding would land on the output unfiltered, for 0.004 % of the multiply-adds
+  at the paper's widths (``bench/bench_fusion_int8.py`` prints each part's share).
 
 Inside a part, reflection padding, concatenation, nearest upsampling, max pooling and the RFN's
 residual addition run on quantized tensors (PyTorch has quantized kernels for all of them); a part
