@@ -18,9 +18,11 @@ from rgbt_runtime.quantization import quiet, vnni_cpu
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-# PSNR of the saved int8 image of TNO pair IR1 (360x270, embedded weights) against fp32's, measured
-# 48.4 dB with 8-bit activations (VNNI CPU) and 39.9 dB with 7 bits (bench/bench_fusion_int8.py
-# measures the same on more pairs); the floors leave ~3.5 dB for other CPUs' kernels.
+# PSNR of the saved int8 image of TNO pair IR1 (360x270, embedded weights) against fp32's, as this
+# test computes it on the Zen 4 test machine: 48.4 dB with 8-bit activations (VNNI), 39.9 dB with 7
+# bits (before the uint8 truncation `bench/bench_fusion_int8.py --networks default --pairs 1 --crop 0
+# --rows "int8 (package)" "7-bit activations"` gives 49.3 / 40.0 dB); the floors leave ~3.5 dB for
+# other CPUs' kernels.
 PSNR_FLOOR_DB = 45.0 if vnni_cpu() else 36.5
 
 
