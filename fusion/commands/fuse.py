@@ -141,13 +141,13 @@ def _fuse_job(job: tuple[Path, Path, Path, int]) -> Path:
 
 def _plan(args: argparse.Namespace, model, jobs: list, shapes: list) -> tuple[WorkerPlan, list[int]]:
     """Workers (CPU folder mode) and each pair's tile side, with the memory shared among the workers."""
+    from fusion import inference
     from fusion.inference import plan_fuse_workers, plan_tile
-    from fusion.tiles import available_memory_bytes
 
     on_cpu = next(model.parameters()).device.type == "cpu"
     if not on_cpu and args.workers not in (None, 1):
         raise InputError("--workers needs the CPU (one GPU runs one pair at a time)")
-    available = available_memory_bytes()
+    available = inference.available_memory_bytes()  # looked up here, so that tests can set it
     plan = plan_fuse_workers(model, shapes, args.strategy, args.workers, available) if on_cpu else WorkerPlan(1, 1)
     share = None if available is None else available // plan.workers
     cores = []
