@@ -17,8 +17,11 @@ each speed-up is the median (range) of the ratios within one repeat, so that a s
 load hits both sides alike. Roofline: direct-convolution GFLOP per Mpx (``torch.utils.flop_counter``),
 GFLOP/s at the median rate and its percentage of the peak measured in the same run
 (``bench/bench_peak.py``). Max abs differences are over all pairs, on the raw network output and on
-the saved 0..255 image; PSNR of the low-precision image against fp32's. ``bf16``/``fp16`` use
-``--precision-pairs`` pairs, on CPU as ``--precision-crop`` centre crops. Memory: peak RSS for one
+the saved 0..255 image; PSNR of the low-precision image against fp32's. ``bf16``/``fp16``/``int8``
+(``--dtypes``) use ``--precision-pairs`` pairs, on CPU as ``--precision-crop`` centre crops
+(``--precision-crop 0``: the full images). ``int8`` is what ``fuse --dtype int8`` runs, each pair
+calibrated on itself (``fusion.int8``); its row times the int8 fusion alone, the ``int8 +
+calibration`` row the two together (same outputs). Memory: peak RSS for one
 pair, and the largest square within ``--budget-gib`` (fit ``peak = a + b * pixels`` over two sizes,
 checked at the predicted size, then stepped by 4%).
 
@@ -174,10 +177,20 @@ def worker(spec: dict) -> dict:
     if spec["path"] == "reference":
         model = model.to(memory_format=torch.contiguous_format)
         fuse = lambda ir, vi: _reference_fuse(model, ir, vi, device)  # noqa: E731
+    elif spec["dtype"] == "int8":  # what ``fuse --dtype int8`` runs: each pair calibrated on itself, timed apart
+        from fusion.inference import calibrate_int8
+
+        def fuse(ir, vi):
+            start = time.perf_counter()
+            net = calibrate_int8(model, ir, vi)
+            calibration.append(time.perf_counter() - start)
+            return fuse_arrays(net, ir, vi, "rfn", "int8")
     else:
         fuse = lambda ir, vi: fuse_arrays(model, ir, vi, "rfn", spec["dtype"])  # noqa: E731
+    calibration: list[float] = []
     if spec.get("warmup", True):  # lazy initialisation (thread pools, NNPACK, kernels) on a small crop
         fuse(images[0][1][:64, :64].copy(), images[0][2][:64, :64].copy())
+        calibration.clear()
     baseline = _rss_mib()
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -191,7 +204,8 @@ def worker(spec: dict) -> dict:
         seconds += time.perf_counter() - start
         if spec.get("save"):
             np.save(Path(spec["save"]) / f"{name}.npy", out)
-    result = {"seconds": seconds, "pixels": sum(ir.size for _, ir, _ in images), "baseline_mib": baseline,
+    result = {"seconds": seconds, "calibration_seconds": sum(calibration),
+              "pixels": sum(ir.size for _, ir, _ in images), "baseline_mib": baseline,
               "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     if device.type == "cuda":
         result["cuda_max_mib"] = torch.cuda.max_memory_allocated() / 2**20
@@ -263,7 +277,8 @@ def throughput(args, device: str, names: list[str], tmp: Path) -> None:
           "speed-up, same repeat | max abs diff raw | max abs diff 0..255 | PSNR dB vs fp32 |")
     print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     crop = args.precision_crop if device == "cpu" else 0
-    low = ["bf16"] + (["fp16"] if device == "cuda" else [])
+    low = [d for d in args.dtypes if {"fp16": device == "cuda", "int8": device == "cpu"}.get(d, True)]
+    low = [row for d in low for row in ((d, "int8 + calibration") if d == "int8" else (d,))]
     for net in args.networks:
         base = {"network": net, "device": device, "threads": args.threads, "data": str(args.data)}
         flops = gflop_per_mpx(net)
@@ -285,11 +300,14 @@ def throughput(args, device: str, names: list[str], tmp: Path) -> None:
         runs += [("package", d, names[:args.precision_pairs], low_size, "package fp32") for d in low]
         for path, dtype, pairs, size, against in runs:
             key = (path, dtype, size)
-            if key not in rates:
-                save = tmp / f"{net}-{path}-{dtype}-{size}-0"
+            if key not in rates:  # one int8 run gives both int8 rows: fusion alone, and with its calibration
+                save = tmp / f"{net}-{path}-{dtype.split()[0]}-{size}-0"
                 save.mkdir()
-                r = run_worker({**base, "path": path, "dtype": dtype, "pairs": pairs, "crop": max(size, 0), "save": str(save)}, args.threads)
-                rates[key] = [r["pixels"] / 1e6 / r["seconds"]]
+                r = run_worker({**base, "path": path, "dtype": dtype.split()[0], "pairs": pairs, "crop": max(size, 0),
+                                "save": str(save)}, args.threads)
+                rates[key] = [r["pixels"] / 1e6 / (r["seconds"] - r["calibration_seconds"])]
+                if dtype == "int8":
+                    rates[(path, "int8 + calibration", size)] = [r["pixels"] / 1e6 / r["seconds"]]
             mine = rates[key]
             if against is None:
                 speedup, diffs = "1.00x", "- | - | -"
@@ -297,8 +315,9 @@ def throughput(args, device: str, names: list[str], tmp: Path) -> None:
                 other = rates[("reference", "fp32", 0)] if against == "reference" else rates[("package", "fp32", size)]
                 speedup = _spread([a / b for a, b in zip(mine, other)], ".2f") + f"x vs {against}"
                 ref_dir = tmp / (f"{net}-reference-fp32-0-0" if against == "reference" else f"{net}-package-fp32-{size}-0")
-                raw, scaled = max_diffs(ref_dir, tmp / f"{net}-{path}-{dtype}-{size}-0")
-                diffs = f"{raw:.2e} | {scaled:.3g} | " + (f"{psnr(ref_dir, tmp / f'{net}-{path}-{dtype}-{size}-0'):.1f}" if dtype != "fp32" else "-")
+                mine_dir = tmp / f"{net}-{path}-{dtype.split()[0]}-{size}-0"
+                raw, scaled = max_diffs(ref_dir, mine_dir)
+                diffs = f"{raw:.2e} | {scaled:.3g} | " + (f"{psnr(ref_dir, mine_dir):.1f}" if dtype != "fp32" else "-")
             what = f"{len(pairs)} pairs" + (f", {size}x{size} centre crops" if size > 0 else ", full size") + f", {len(mine)} runs"
             if path == FOLDER_PATH:
                 what += f", {folder_plan}"
@@ -320,9 +339,11 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=21, help="TNO pairs for throughput (default all 21)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="fp32 throughput: reference and package runs interleaved this many times (default 3)")
-    parser.add_argument("--precision-pairs", type=int, default=2, help="pairs for the bf16/fp16 rows (default 2)")
+    parser.add_argument("--precision-pairs", type=int, default=2, help="pairs for the bf16/fp16/int8 rows (default 2)")
     parser.add_argument("--precision-crop", type=int, default=128,
-                        help="on CPU the bf16 rows use centre crops of this size (default 128; 0: full images)")
+                        help="on CPU the bf16/int8 rows use centre crops of this size (default 128; 0: the full images)")
+    parser.add_argument("--dtypes", nargs="*", default=["bf16", "fp16", "int8"], choices=["bf16", "fp16", "int8"],
+                        help="low-precision rows beside fp32 (default all; fp16 on CUDA only, int8 on CPU only)")
     parser.add_argument("--networks", nargs="+", default=["paper", "default"], choices=["paper", "default"])
     parser.add_argument("--memory-pair", default="IR10", help="pair for the peak-memory rows (default IR10, 768x576)")
     parser.add_argument("--budget-gib", type=float, default=4.0, help="memory budget for the largest square (GiB)")

@@ -29,10 +29,11 @@ def max_diffs(dir_a: Path, dir_b: Path) -> tuple[float, float]:
 
 def psnr(dir_a: Path, dir_b: Path) -> float:
     """PSNR (dB) of the saved 0..255 min-max-scaled images of ``dir_b`` against ``dir_a``, over the pairs saved in both."""
-    errors = []
-    for file in _common(dir_a, dir_b):
-        a, b = (np.load(d / file.name).astype(np.float64) for d in (dir_a, dir_b))
-        sa, sb = _scaled(a), _scaled(b)
-        errors.append(((sa - sb) ** 2).ravel())
+    return psnr_of_arrays([(np.load(file), np.load(dir_b / file.name)) for file in _common(dir_a, dir_b)])
+
+
+def psnr_of_arrays(outputs: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """PSNR (dB) of the 0..255 min-max-scaled ``b`` against ``a`` over all ``(a, b)`` raw outputs (one pooled MSE)."""
+    errors = [((_scaled(a.astype(np.float64)) - _scaled(b.astype(np.float64))) ** 2).ravel() for a, b in outputs]
     mse = float(np.concatenate(errors).mean())
     return float("inf") if mse == 0 else 10 * np.log10(255**2 / mse)

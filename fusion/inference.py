@@ -7,7 +7,8 @@
 On CPU, :func:`fuse_arrays` runs :class:`fusion.fast_forward.FastRFNNest` (padding once, NNPACK
 Winograd 3x3 convolutions, 1x1 convolutions as matrix products; same outputs up to float
 rounding). On CUDA, and for the ablation variants it does not cover, it runs the modules in
-inference mode, channels-last, with autocast for bf16/fp16.
+inference mode, channels-last, with autocast for bf16/fp16. ``int8`` (CPU only) runs the
+quantized twin of :mod:`fusion.int8`, calibrated by :func:`calibrate_int8`.
 
 Folders: :func:`plan_fuse_workers` decides how many pairs to fuse at once in worker processes.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -33,9 +35,12 @@ from rgbt_runtime.checkpoint_file import load_state_file
 from rgbt_runtime.errors import InputError
 from rgbt_runtime.worker_pool import WorkerPlan, plan_workers
 
+if TYPE_CHECKING:
+    from fusion.int8 import Int8Config, Int8RFNNest
+
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "weights" / "rfn_nest_small.pth"
 MIN_SIZE = 16  # the coarsest of the four scales must be 2 px for its reflection padding
-DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}  # and "int8" (fusion.int8)
 LOCAL_STRATEGIES = ("rfn", "add", "avg", "max", "l1", "spatial")  # per pixel: tiles are exact
 MEMORY_SHARE = 0.8  # of MemAvailable that one pass may use
 WORKER_PROCESS_BYTES = 2**30  # a fusion worker's own memory besides the pass: torch, the model, the images
@@ -138,17 +143,59 @@ def plan_tile(model: RFNNest, shape: tuple[int, int], strategy: str = "rfn", til
     return tile_for_budget(channels, int(MEMORY_SHARE * available) - 24 * h * w)
 
 
-def fuse_arrays(model: RFNNest, ir: np.ndarray, vi: np.ndarray, strategy: str = "rfn",
-                dtype: str = "fp32", tile: int | None = None) -> np.ndarray:
-    """Fuse two gray ``(H, W)`` float arrays on 0..255 -> raw fused ``(H, W)`` float32 (unscaled).
-
-    ``dtype``: ``fp32`` (default), ``bf16`` or ``fp16`` (CUDA only). Images must be at least
-    ``MIN_SIZE`` pixels on each side. ``tile``: see :func:`plan_tile` (on CUDA: None means 0).
-    """
+def _check_pair(ir: np.ndarray, vi: np.ndarray) -> None:
     if ir.shape != vi.shape:
         raise InputError(f"infrared {ir.shape} and visible {vi.shape} images differ in size (use --resize)")
     if min(ir.shape) < MIN_SIZE:
         raise InputError(f"images must be at least {MIN_SIZE}x{MIN_SIZE} pixels (four scales), got {ir.shape[1]}x{ir.shape[0]}")
+
+
+def _tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:
+    """``(H, W)`` array -> ``(1, 1, H, W)`` float32 tensor on ``device``."""
+    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))[None, None].to(device)
+
+
+def calibrate_int8(model: RFNNest, ir: np.ndarray, vi: np.ndarray, strategy: str = "rfn",
+                   tile: int | None = None, config: "Int8Config | None" = None) -> "Int8RFNNest":
+    """The int8 twin of ``model`` (:mod:`fusion.int8`), its activation ranges observed on the pair ``ir``, ``vi``.
+
+    ``ir``, ``vi``: gray ``(H, W)`` float arrays on 0..255; ``strategy``: the one it will fuse with;
+    ``tile``: see :func:`plan_tile` (the calibration pass is tiled like the fusion); ``config``:
+    what to quantize (default :class:`fusion.int8.Int8Config`). CPU only.
+    """
+    from fusion.int8 import quantize_fusion
+
+    _check_pair(ir, vi)
+    if next(model.parameters()).device.type != "cpu":
+        raise InputError("int8 runs on the CPU only (PyTorch's quantized kernels); use --device cpu")
+    if not supports(model):
+        raise InputError("int8 covers the nest decoder without deep supervision, not this ablation network")
+    core = plan_tile(model, ir.shape, strategy, tile)
+    a, b = _tensor(ir, torch.device("cpu")), _tensor(vi, torch.device("cpu"))
+    return quantize_fusion(model, lambda fuse: fuse_tiled(fuse, a, b, core) if core and max(ir.shape) > core else fuse(a, b),
+                           strategy, config)
+
+
+def fuse_arrays(model: "RFNNest | Int8RFNNest", ir: np.ndarray, vi: np.ndarray, strategy: str = "rfn",
+                dtype: str = "fp32", tile: int | None = None) -> np.ndarray:
+    """Fuse two gray ``(H, W)`` float arrays on 0..255 -> raw fused ``(H, W)`` float32 (unscaled).
+
+    ``dtype``: ``fp32`` (default), ``bf16``, ``fp16`` (CUDA only) or ``int8`` (CPU only; ``model``
+    an :class:`fusion.int8.Int8RFNNest` from :func:`calibrate_int8`, or an :class:`RFNNest`, then
+    calibrated on this pair itself). Images must be at least ``MIN_SIZE`` pixels on each side.
+    ``tile``: see :func:`plan_tile` (on CUDA: None means 0).
+    """
+    _check_pair(ir, vi)
+    if not isinstance(model, RFNNest) and dtype != "int8":
+        raise ValueError(f"an int8 network fuses with dtype='int8', not {dtype!r}")
+    if dtype == "int8":
+        net = model if not isinstance(model, RFNNest) else calibrate_int8(model, ir, vi, strategy, tile)
+        core = plan_tile(net.model, ir.shape, strategy, tile)
+        a, b = _tensor(ir, torch.device("cpu")), _tensor(vi, torch.device("cpu"))
+        fuse = lambda x, y: net.fuse(x, y, strategy)  # noqa: E731
+        with torch.inference_mode():
+            fused = fuse_tiled(fuse, a, b, core) if core and max(ir.shape) > core else fuse(a, b)
+        return fused[0, 0].float().numpy()
     device = next(model.parameters()).device
     if dtype == "fp16" and device.type != "cuda":
         raise InputError("fp16 needs a CUDA device; use bf16 on CPU")
@@ -156,7 +203,7 @@ def fuse_arrays(model: RFNNest, ir: np.ndarray, vi: np.ndarray, strategy: str = 
     core = plan_tile(model, ir.shape, strategy, tile) if device.type == "cpu" or tile else 0
 
     def as_tensor(a: np.ndarray) -> torch.Tensor:
-        t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))[None, None].to(device)
+        t = _tensor(a, device)
         return t if fast else t.contiguous(memory_format=torch.channels_last)
 
     with torch.inference_mode():

@@ -2,8 +2,8 @@
 
 The one error type users see (:class:`InputError`), atomic outputs, weights-only checkpoint files,
 image-folder reading (:mod:`rgbt_runtime.image_files`), the argparse scaffolding of both console
-scripts (:mod:`rgbt_runtime.cli`), distributed setup, seeding and the allocator setting of the
-full-size fusion paths. It imports none of the three packages above it.
+scripts (:mod:`rgbt_runtime.cli`), distributed setup, seeding, the allocator setting of the
+full-size fusion paths and int8 quantization (:mod:`rgbt_runtime.quantization`). It imports none of the three packages above it.
 
 The names below are loaded on first use, so that torch-free callers (the metrics, image-file
 helpers) do not import torch.

@@ -150,6 +150,7 @@ CASES = [
     ("rfn-nest", [*FUSE, "--out", "{root}/f.png", "--workers", "0"], "--workers must be at least 1"),
     ("rfn-nest", [*FUSE, "--out", "{root}/f.png", "--checkpoint", "{root}"], "is a folder"),
     ("rfn-nest", [*FUSE, "--out", "{root}/f.png", "--checkpoint", "{root}/evil.pth"], "not a weights-only"),
+    ("rfn-nest", [*FUSE, "--out", "{root}/f.png", "--dtype", "int8", "--device", "cuda"], "int8 runs on the CPU only"),
     ("rfn-nest", ["evaluate", "--ir-dir", "{ir}", "--vis-dir", "{color}", "--fused-dir", "m={trunc}", "--csv",
                   "{root}/link.txt"], "symbolic link"),
     ("rfn-nest", ["benchmark-strategies", "--ir-dir", "{ir}", "--vis-dir", "{color}", "--markdown", "{root}/fifo"],

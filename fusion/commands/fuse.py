@@ -53,9 +53,10 @@ def register(subparsers) -> None:
     p.add_argument("--tile", type=int, default=None,
                    help="fuse in exact overlapping tiles of this side (a multiple of 8; same output up to float "
                         "rounding, less memory); 0: never; default: only when one pass would not fit in memory")
-    p.add_argument("--dtype", choices=("fp32", "bf16", "fp16"), default="fp32",
+    p.add_argument("--dtype", choices=("fp32", "bf16", "fp16", "int8"), default="fp32",
                    help="compute precision (default fp32; bf16 only pays on hardware with native bf16 - recent GPUs, "
-                        "AVX512-BF16/AMX CPUs - and is far slower elsewhere; fp16 is CUDA only)")
+                        "AVX512-BF16/AMX CPUs - and is far slower elsewhere; fp16 is CUDA only; int8 is CPU only and "
+                        "calibrates its activation ranges on each pair itself, one float pass per pair)")
     p.add_argument("--workers", type=int, default=None,
                    help="folder mode on the CPU: fuse this many pairs at once, each worker process with its share of "
                         "the torch threads (default: one per thread, as many as the memory and the pairs allow, when the folder is "
@@ -67,6 +68,10 @@ def _check_args(args: argparse.Namespace) -> bool:
     """True for folder mode; InputError for inconsistent arguments or an output path that cannot be written."""
     from rgbt_runtime.atomic import check_destination, check_folder_destination
 
+    if args.dtype == "int8":
+        if args.device != "auto" and args.device.split(":")[0] != "cpu":
+            raise InputError(f"--dtype int8 runs on the CPU only (PyTorch's quantized kernels), not --device {args.device}")
+        args.device = "cpu"  # also for auto on a CUDA machine
     single = [args.ir, args.vis, args.out]
     folder = [args.ir_dir, args.vis_dir, args.out_dir]
     if any(v is not None for v in single) and any(v is not None for v in folder):
@@ -136,13 +141,13 @@ def _fuse_job(job: tuple[Path, Path, Path, int]) -> Path:
 
 def _plan(args: argparse.Namespace, model, jobs: list, shapes: list) -> tuple[WorkerPlan, list[int]]:
     """Workers (CPU folder mode) and each pair's tile side, with the memory shared among the workers."""
+    from fusion import inference
     from fusion.inference import plan_fuse_workers, plan_tile
-    from fusion.tiles import available_memory_bytes
 
     on_cpu = next(model.parameters()).device.type == "cpu"
     if not on_cpu and args.workers not in (None, 1):
         raise InputError("--workers needs the CPU (one GPU runs one pair at a time)")
-    available = available_memory_bytes()
+    available = inference.available_memory_bytes()  # looked up here, so that tests can set it
     plan = plan_fuse_workers(model, shapes, args.strategy, args.workers, available) if on_cpu else WorkerPlan(1, 1)
     share = None if available is None else available // plan.workers
     cores = []
@@ -172,6 +177,10 @@ def run(args: argparse.Namespace) -> int:
             check_writable_image_path(args.preview)
     shapes = [_load_pair(ir_path, vis_path, args.resize)[0].shape for ir_path, vis_path, _ in jobs]
     model = load_model_from_args(args)
+    if args.dtype == "int8":
+        from fusion.fast_forward import supports
+        if not supports(model):
+            raise InputError("--dtype int8 covers the nest decoder without deep supervision, not this ablation checkpoint")
     plan, cores = _plan(args, model, jobs, shapes)
     for out in {out.parent for _, _, out in jobs} | ({args.preview.parent} if args.preview else set()):
         ensure_output_folder(out)
