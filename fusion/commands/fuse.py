@@ -16,6 +16,7 @@ pair at a time in this process.
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from fusion.commands.model_options import add_model_arguments, load_model_from_args
@@ -166,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
     from fusion.images import check_writable_image_path
     from rgbt_runtime.atomic import ensure_output_folder
 
+    started = time.perf_counter()
     folder_mode = _check_args(args)
     if folder_mode:
         pairs = pair_images(args.ir_dir, args.vis_dir)
@@ -196,4 +198,8 @@ def run(args: argparse.Namespace) -> int:
             written += 1
     except _WriteFailed as exc:
         raise InputError(f"{exc} ({written} of {len(jobs)} outputs complete)") from None
+    seconds = time.perf_counter() - started
+    where = args.out_dir if folder_mode else args.out
+    print(f"fused {written} pair{'s' if written != 1 else ''} in {seconds:.1f} s ({args.dtype}"
+          f"{f', {plan.workers} workers' if plan.workers > 1 else ''}): {where}")
     return 0
