@@ -51,11 +51,13 @@ def best_seconds(fn, repeat: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--height", type=int, default=576)
-    parser.add_argument("--width", type=int, default=768)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per kernel, the best kept (default 3)")
+    parser.add_argument("--height", type=int, default=576, help="map height (default 576, the TNO pair IR10)")
+    parser.add_argument("--width", type=int, default=768, help="map width (default 768)")
     args = parser.parse_args()
+    if min(args.threads, args.repeat, args.height, args.width) < 1:
+        parser.error("--threads, --repeat, --height and --width must be positive")
     torch.set_num_threads(args.threads)
     torch.set_grad_enabled(False)
     if not torch._nnpack_available():

@@ -13,7 +13,16 @@
 # Settings (environment): VENV (.venv), THREADS (1), STEPS (100 RFN steps), BATCH (4), COUNT x LENGTH
 # (4 x 30 held-out frames), TRAIN_COUNT x TRAIN_LENGTH (4 x 60 training frames), PRECISIONS ("fp32 int8").
 # Everything is written under WORK (default work/precision_ARCH), which must be missing or empty.
+# Time on the shared 2-core VM at one thread (docs/benchmarks.md): the RFN training alone took
+# 9 min for mobilev2 with the defaults and 12 min for r50 with STEPS=20 COUNT=2 LENGTH=20
+# TRAIN_COUNT=2 TRAIN_LENGTH=30; a smoke run (STEPS=2 BATCH=2 COUNT=1 LENGTH=5 TRAIN_COUNT=1
+# TRAIN_LENGTH=10 THREADS=2) takes under a minute.
 set -euo pipefail
+case "${1:-}" in
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    ""|mobilev2|r50) ;;
+    *) echo "precision_pysot.sh: ARCH must be mobilev2 or r50, got '$1' (--help for usage)" >&2; exit 2 ;;
+esac
 ARCH=${1:-mobilev2}
 WORK=${2:-work/precision_$ARCH}
 VENV=${VENV:-.venv}

@@ -44,8 +44,8 @@ DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16} 
 LOCAL_STRATEGIES = ("rfn", "add", "avg", "max", "l1", "spatial")  # per pixel: tiles are exact
 MEMORY_SHARE = 0.8  # of MemAvailable that one pass may use
 WORKER_PROCESS_BYTES = 2**30  # a fusion worker's own memory besides the pass: torch, the model, the images
-WORKERS_MIN_GFLOP = 2000  # about 10 s of one process on a 2-core CPU; starting a worker (a fresh interpreter
-# importing torch) takes a few seconds
+WORKERS_MIN_GFLOP = 2000  # about 10 s of the paper-width network in one process on a 2-core CPU;
+# starting a worker (a fresh interpreter importing torch) takes a few seconds
 
 
 def resolve_device(device: str | None) -> torch.device:
