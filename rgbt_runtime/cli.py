@@ -2,7 +2,8 @@
 
 Each sub-command lives in its own module exposing ``register(subparsers)``, which adds a parser
 and sets ``func`` (called with the parsed namespace, returning an exit code or None). User errors
-become one line on stderr and exit code 2; interruption exits 130.
+become one line on stderr and exit code 2, argparse's own usage errors included; interruption
+exits 130.
 """
 from __future__ import annotations
 
@@ -21,6 +22,14 @@ USER_ERRORS: tuple[type[BaseException], ...] = (InputError, FileNotFoundError, N
 
 
 WRITE_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS)
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse whose own usage errors (a missing option, a bad number, an unknown choice) are one
+    line too, ``prog sub: error: message (see prog sub --help)``, exit 2, like the commands' errors."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def discover_commands(package: ModuleType) -> list[ModuleType]:
@@ -45,7 +54,7 @@ def _close_progress_bars() -> None:
 def run_cli(prog: str, description: str, commands: Sequence[ModuleType], argv: Sequence[str] | None,
             user_errors: tuple[type[BaseException], ...] = ()) -> int:
     """Parse ``argv`` with one sub-command per module in ``commands`` and run it."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser = OneLineErrorParser(prog=prog, description=description)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in commands:
         module.register(sub)

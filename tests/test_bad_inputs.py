@@ -261,3 +261,16 @@ def test_a_failed_write_names_the_users_path(tmp_path):
                               f"dest = {str(dest)!r}\n{writer}")
         assert f"InputError: cannot write {dest}: " in done.stderr, done.stderr
         assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("prog, argv, fragment", [
+    ("rfn-nest", ["fuse", "--workers", "abc"], "rfn-nest fuse: error: argument --workers: invalid int value: 'abc'"),
+    ("rgbt-track", ["track", "--precision", "fp64"], "rgbt-track track: error: argument --precision: invalid choice"),
+    ("rgbt-track", ["nosuch"], "rgbt-track: error: argument COMMAND: invalid choice: 'nosuch'"),
+])
+def test_argparse_usage_errors_are_one_line_too(capsys, prog, argv, fragment):
+    with pytest.raises(SystemExit) as exc:
+        MAINS[prog](argv)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert exc.value.code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(fragment) and lines[0].endswith("--help)")
