@@ -37,6 +37,12 @@ class WorkerPlan:
     threads: int
 
 
+def check_worker_count(requested: int | None) -> None:
+    """InputError unless ``requested`` (``--workers``) is None (automatic) or at least 1."""
+    if requested is not None and requested < 1:
+        raise InputError(f"--workers must be at least 1, got {requested}")
+
+
 def plan_workers(jobs: int, threads: int, requested: int | None = None,
                  fits: Callable[[int], bool] = lambda n: True) -> WorkerPlan:
     """How to spread ``jobs`` items over ``threads`` CPU threads.
@@ -45,8 +51,7 @@ def plan_workers(jobs: int, threads: int, requested: int | None = None,
     no more workers than jobs, and no more than ``fits(n)`` allows (``fits(n)`` is True when ``n``
     items can be in memory at once). Each worker gets ``threads // workers`` threads (at least 1).
     """
-    if requested is not None and requested < 1:
-        raise InputError(f"--workers must be at least 1, got {requested}")
+    check_worker_count(requested)
     workers = max(1, min(requested or threads, jobs))
     if requested is None:
         while workers > 1 and not fits(workers):

@@ -22,7 +22,7 @@ from pathlib import Path
 from fusion.commands.model_options import add_model_arguments, load_model_from_args
 from rgbt_runtime.allocator import LOW_MEMORY_HELP
 from rgbt_runtime.errors import InputError
-from rgbt_runtime.worker_pool import WorkerPlan, imap_in_workers
+from rgbt_runtime.worker_pool import WorkerPlan, check_worker_count, imap_in_workers
 
 STRATEGY_CHOICES = ("rfn", "add", "avg", "max", "l1", "spatial", "nuclear", "sca")
 
@@ -77,8 +77,7 @@ def _check_args(args: argparse.Namespace) -> bool:
     folder = [args.ir_dir, args.vis_dir, args.out_dir]
     if any(v is not None for v in single) and any(v is not None for v in folder):
         raise InputError("use either --ir/--vis/--out or --ir-dir/--vis-dir/--out-dir, not both")
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"--workers must be at least 1, got {args.workers}")
+    check_worker_count(args.workers)  # before the model is loaded
     if all(v is not None for v in folder):
         if args.preview is not None:
             raise InputError("--preview works with one pair (--ir/--vis/--out)")
